@@ -1,0 +1,73 @@
+//! `cargo book`: build, serve and test the book with the pinned tools.
+//!
+//! ```text
+//! cargo book serve [ARGS]        build, serve on localhost:3000, rebuild on change
+//! cargo book build [DIR]         the static site, into DIR (default book/)
+//! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
+//! cargo book install-tools       install the pinned mdBook tools into .tools/
+//! cargo book preprocess          (run by mdBook: the include check)
+//! ```
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+use book_tools::pinned::{self, MDBOOK};
+use book_tools::project::into_result;
+use book_tools::{Project, fragments, mdbook_test, preprocessor};
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    let project = Project::find_from_current_dir()?;
+    let (command, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unzip();
+    let rest = rest.unwrap_or_default();
+    match command {
+        Some("serve") => {
+            let mut mdbook = pinned::command(&project, &MDBOOK)?;
+            mdbook.arg("serve").args(rest);
+            exec(mdbook)
+        }
+        Some("build") => {
+            let dest = rest.first().map(PathBuf::from).unwrap_or(project.root.join("book"));
+            build(&project, &dest)
+        }
+        Some("mdbook-test") => exec(mdbook_test::command(&project, rest.first().map(String::as_str))?),
+        Some("install-tools") => pinned::ensure_installed(&project).map(|_| ()),
+        Some("preprocess") => match rest.first().map(String::as_str) {
+            // mdBook asks whether a renderer is supported: all are.
+            Some("supports") => Ok(()),
+            _ => preprocessor::run_as_command(std::io::stdin().lock(), std::io::stdout().lock()),
+        },
+        _ => bail!("usage: cargo book serve|build|mdbook-test|install-tools (see README.md)"),
+    }
+}
+
+/// `mdbook build` (HTML and link check), then the fragment check.
+fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
+    let mut mdbook = pinned::command(project, &MDBOOK)?;
+    mdbook.arg("build").arg("--dest-dir").arg(dest);
+    let status = mdbook.status().context("running mdbook build")?;
+    if !status.success() {
+        bail!("mdbook build failed ({status})");
+    }
+    into_result(fragments::check(project, &dest.join("html"))?)?;
+    eprintln!("The book is in {}", dest.join("html").display());
+    Ok(())
+}
+
+fn exec(mut command: Command) -> Result<()> {
+    let status = command.status().with_context(|| format!("running {command:?}"))?;
+    if !status.success() {
+        bail!("{:?} failed ({status})", command.get_program());
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! The check mdBook does not make: every `{{#include}}` and
+//! `{{#rustdoc_include}}` must name a file that exists and, if it names an
+//! anchor, an anchor that exists in that file.
+//!
+//! mdBook 0.5 only logs a missing file (and leaves the directive on the
+//! page) and silently includes the whole file, or nothing, for a missing
+//! anchor. This module finds both, with the chapter line to fix, and
+//! `preprocessor.rs` makes every `mdbook build` fail on them.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use anyhow::Result;
+use regex::Regex;
+
+use crate::markdown::LineIndex;
+use crate::{Problem, Project};
+
+/// mdBook's link syntax: `{{#kind target properties}}`, where a backslash
+/// before the braces escapes it.
+static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\\\{\{#.*\}\}|\{\{\s*#([a-zA-Z0-9_]+)\s+([^}]+)\}\}").unwrap()
+});
+
+/// The anchor markers mdBook looks for anywhere in a line.
+static ANCHOR_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
+static ANCHOR_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
+
+/// One include directive in a chapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    pub line: usize,
+    pub kind: String,
+    /// The file, relative to the chapter's directory as written.
+    pub path: String,
+    /// What follows the first `:`: an anchor name or a line range.
+    pub selector: Option<String>,
+}
+
+pub fn includes_in(text: &str) -> Vec<Include> {
+    let lines = LineIndex::new(text);
+    DIRECTIVE
+        .captures_iter(text)
+        .filter_map(|cap| {
+            let kind = cap.get(1)?.as_str();
+            if !matches!(kind, "include" | "rustdoc_include" | "playground") {
+                return None;
+            }
+            let target = cap[2].split_whitespace().next()?;
+            let (path, selector) = match target.split_once(':') {
+                Some((path, selector)) => (path, Some(selector.to_owned())),
+                None => (target, None),
+            };
+            Some(Include {
+                line: lines.line_of(cap.get(0)?.start()),
+                kind: kind.to_owned(),
+                path: path.to_owned(),
+                selector,
+            })
+        })
+        .collect()
+}
+
+/// Problems with the includes of one chapter (`chapter` relative to `src/`).
+pub fn check_chapter(project: &Project, chapter: &Path, text: &str) -> Vec<Problem> {
+    let chapter_file = Path::new("src").join(chapter);
+    let chapter_dir = project.src_dir().join(chapter).parent().unwrap().to_path_buf();
+    let mut problems = Vec::new();
+    for include in includes_in(text) {
+        let at = |message: String| Problem::new(&chapter_file, include.line, message);
+        let target = chapter_dir.join(&include.path);
+        let Ok(contents) = fs::read_to_string(&target) else {
+            problems.push(at(format!(
+                "{{{{#{}}}}} names {}, which does not exist",
+                include.kind, include.path
+            )));
+            continue;
+        };
+        match include.selector.as_deref() {
+            None => {}
+            Some(selector) if selector.starts_with(|c: char| c.is_ascii_digit() || c == ':') => {
+                problems.push(at(format!(
+                    "{{{{#{}}}}} selects lines by number ({}:{selector}); \
+                     use an anchor instead, line numbers drift",
+                    include.kind, include.path
+                )));
+            }
+            Some(anchor) => {
+                if let Err(why) = anchored_region(&contents, anchor) {
+                    problems.push(at(format!("{}: {why}", include.path)));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Checks that `anchor` opens and closes in `contents` around at least one
+/// line, the way mdBook will cut it out.
+fn anchored_region(contents: &str, anchor: &str) -> Result<(), String> {
+    let names = |regex: &Regex, line: &str| -> bool {
+        regex.captures_iter(line).any(|cap| &cap[1] == anchor)
+    };
+    let start = contents.lines().position(|line| names(&ANCHOR_START, line));
+    let Some(start) = start else {
+        return Err(format!("no `ANCHOR: {anchor}` in this file"));
+    };
+    let end = contents
+        .lines()
+        .skip(start + 1)
+        .position(|line| names(&ANCHOR_END, line));
+    match end {
+        None => Err(format!("`ANCHOR: {anchor}` is never closed by `ANCHOR_END: {anchor}`")),
+        Some(0) => Err(format!("anchor `{anchor}` is empty")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Every chapter's include problems.
+pub fn check_book(project: &Project) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    for chapter in project.chapters()? {
+        let text = project.read_chapter(&chapter)?;
+        problems.extend(check_chapter(project, &chapter, &text));
+    }
+    Ok(problems)
+}
+
+/// Listing files and anchors that no chapter includes: code the book
+/// carries but never shows has nothing keeping it honest.
+pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
+    let mut used_files = BTreeSet::new();
+    let mut used_anchors = BTreeSet::new();
+    for chapter in project.chapters()? {
+        let chapter_dir = project.src_dir().join(&chapter).parent().unwrap().to_path_buf();
+        for include in includes_in(&project.read_chapter(&chapter)?) {
+            let file = normalize(&chapter_dir.join(&include.path));
+            if let Some(anchor) = include.selector {
+                used_anchors.insert((file.clone(), anchor));
+            }
+            used_files.insert(file);
+        }
+    }
+    let mut problems = Vec::new();
+    for source in project.listing_sources()? {
+        let absolute = project.root.join(&source);
+        if !used_files.contains(&absolute) {
+            problems.push(Problem::new(&source, 1, "no chapter includes this listing"));
+            continue;
+        }
+        let contents = fs::read_to_string(&absolute)?;
+        for (index, line) in contents.lines().enumerate() {
+            for cap in ANCHOR_START.captures_iter(line) {
+                let anchor = cap[1].to_owned();
+                if !used_anchors.contains(&(absolute.clone(), anchor.clone())) {
+                    problems.push(Problem::new(
+                        &source,
+                        index + 1,
+                        format!("no chapter includes anchor `{anchor}`"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// `src/../listings/x.rs` as `listings/x.rs`, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project_with(listing: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("src")).unwrap();
+        fs::create_dir_all(dir.path().join("listings")).unwrap();
+        fs::write(dir.path().join("listings/prog.rs"), listing).unwrap();
+        let project = Project::at(dir.path());
+        (dir, project)
+    }
+
+    const LISTING: &str = "// ANCHOR: all\nfn main() {}\n// ANCHOR_END: all\n";
+
+    #[test]
+    fn a_missing_file_is_reported_at_its_line() {
+        let (_dir, project) = project_with(LISTING);
+        let text = "# Chapter\n\n```rust\n{{#rustdoc_include ../listings/gone.rs:all}}\n```\n";
+        let problems = check_chapter(&project, Path::new("ch.md"), text);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].to_string(),
+            "src/ch.md:4: {{#rustdoc_include}} names ../listings/gone.rs, which does not exist"
+        );
+    }
+
+    #[test]
+    fn a_missing_anchor_is_reported_at_its_line() {
+        let (_dir, project) = project_with(LISTING);
+        let text = "\n```rust\n{{#include ../listings/prog.rs:renamed}}\n```\n";
+        let problems = check_chapter(&project, Path::new("ch.md"), text);
+        assert_eq!(
+            problems[0].to_string(),
+            "src/ch.md:3: ../listings/prog.rs: no `ANCHOR: renamed` in this file"
+        );
+    }
+
+    #[test]
+    fn line_ranges_are_refused_and_good_anchors_pass() {
+        let (_dir, project) = project_with(LISTING);
+        let text = "{{#include ../listings/prog.rs:2:3}}\n{{#include ../listings/prog.rs:all}}\n\\{{#include escaped.rs}}\n";
+        let problems = check_chapter(&project, Path::new("ch.md"), text);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("line numbers drift"), "{problems:?}");
+    }
+
+    #[test]
+    fn unclosed_and_empty_anchors_are_reported() {
+        assert!(anchored_region("// ANCHOR: a\nx\n", "a").unwrap_err().contains("never closed"));
+        assert!(anchored_region("// ANCHOR: a\n// ANCHOR_END: a\n", "a").unwrap_err().contains("empty"));
+        // A name that only starts the same way is a different anchor.
+        assert!(anchored_region("// ANCHOR: ab\nx\n// ANCHOR_END: ab\n", "a").is_err());
+    }
+
+    #[test]
+    fn unused_files_and_anchors_are_reported() {
+        let (dir, project) = project_with("// ANCHOR: shown\nfn main() {}\n// ANCHOR_END: shown\n// ANCHOR: hidden\n// ANCHOR_END: hidden\n");
+        fs::write(dir.path().join("listings/orphan.rs"), "fn main() {}\n").unwrap();
+        fs::write(dir.path().join("src/ch.md"), "{{#include ../listings/prog.rs:shown}}\n").unwrap();
+        let found: Vec<String> = check_everything_is_shown(&project)
+            .unwrap()
+            .iter()
+            .map(Problem::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "listings/orphan.rs:1: no chapter includes this listing",
+                "listings/prog.rs:4: no chapter includes anchor `hidden`",
+            ]
+        );
+    }
+}

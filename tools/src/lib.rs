@@ -1,0 +1,21 @@
+//! The book's tooling, shared by `cargo book` (see `bin/book.rs`), the
+//! root package's build script and the test suite.
+//!
+//! Every check reads the book the way mdBook does and reports problems as
+//! `file:line: message`, so a broken include, link or claim points straight
+//! at the sentence to fix.
+
+pub mod claims;
+pub mod compile_fail;
+pub mod fragments;
+pub mod includes;
+pub mod listings;
+pub mod markdown;
+pub mod mdbook_test;
+pub mod pinned;
+pub mod preprocessor;
+pub mod process;
+pub mod project;
+pub mod rendered;
+
+pub use project::{Problem, Project};

@@ -1,0 +1,95 @@
+//! The exact mdBook tools this book is built with, installed into the
+//! project's own `.tools/` directory. Whatever `mdbook` happens to be on
+//! the reader's PATH is never used: a different version renders, links and
+//! tests the book differently.
+
+use std::fs::{self, File};
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::Project;
+
+/// A binary crate pinned to one version.
+pub struct Tool {
+    pub krate: &'static str,
+    pub version: &'static str,
+}
+
+/// mdBook itself. 0.5 is the first release split into library crates; the
+/// tooling uses `mdbook-driver` of the same version.
+pub const MDBOOK: Tool = Tool { krate: "mdbook", version: "0.5.4" };
+
+/// The maintained fork of mdbook-linkcheck, whose 0.7.7 cannot read the
+/// render context of mdBook 0.5 ("missing field `sections`").
+pub const LINKCHECK: Tool = Tool { krate: "mdbook-linkcheck2", version: "0.13.0" };
+
+pub const ALL: [Tool; 2] = [MDBOOK, LINKCHECK];
+
+impl Tool {
+    pub fn path(&self, project: &Project) -> PathBuf {
+        bin_dir(project).join(self.krate)
+    }
+
+    /// Whether the installed binary reports exactly the pinned version.
+    fn is_installed(&self, project: &Project) -> bool {
+        let Ok(output) = Command::new(self.path(project)).arg("--version").output() else {
+            return false;
+        };
+        let reported = String::from_utf8_lossy(&output.stdout);
+        reported.split_whitespace().any(|word| word.trim_start_matches('v') == self.version)
+    }
+}
+
+pub fn bin_dir(project: &Project) -> PathBuf {
+    project.root.join(".tools").join("bin")
+}
+
+/// Installs whichever pinned tools are missing or at another version, and
+/// returns the directory holding them. Several test processes may call
+/// this at once: a lock file makes the others wait for one installation.
+pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
+    let tools_dir = project.root.join(".tools");
+    fs::create_dir_all(&tools_dir)?;
+    let lock = File::create(tools_dir.join("install.lock"))?;
+    lock.lock().context("locking .tools/install.lock")?;
+    for tool in ALL {
+        if tool.is_installed(project) {
+            continue;
+        }
+        eprintln!(
+            "installing {} {} into {} (once; a few minutes)",
+            tool.krate,
+            tool.version,
+            tools_dir.display()
+        );
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["install", "--locked", "--quiet", "--root"])
+            .arg(&tools_dir)
+            .args([tool.krate, "--version", &format!("={}", tool.version)])
+            .status()
+            .with_context(|| format!("running cargo install {}", tool.krate))?;
+        if !status.success() || !tool.is_installed(project) {
+            bail!("cargo install {} {} failed ({status})", tool.krate, tool.version);
+        }
+    }
+    Ok(bin_dir(project))
+}
+
+/// A command for a pinned tool, with `.tools/bin` first on PATH so that
+/// mdBook finds the pinned renderers too.
+pub fn command(project: &Project, tool: &Tool) -> Result<Command> {
+    let bin = ensure_installed(project)?;
+    let mut command = Command::new(tool.path(project));
+    command.current_dir(&project.root).env("PATH", path_with(&[&bin])?);
+    Ok(command)
+}
+
+/// `$PATH` with `dirs` in front.
+pub fn path_with(front: &[&std::path::Path]) -> Result<std::ffi::OsString> {
+    let mut dirs: Vec<PathBuf> = front.iter().map(|dir| dir.to_path_buf()).collect();
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    Ok(std::env::join_paths(dirs)?)
+}

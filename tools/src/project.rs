@@ -1,0 +1,140 @@
+//! Where the book lives and what its configuration says.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// The repository: `book.toml`, `src/` with the chapters, `listings/`,
+/// `tests/`.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The directory holding `book.toml`.
+    pub root: PathBuf,
+}
+
+impl Project {
+    pub fn at(root: impl Into<PathBuf>) -> Project {
+        Project { root: root.into() }
+    }
+
+    /// The project around the current directory (for `cargo book`, which
+    /// may be run from any directory of the repository).
+    pub fn find_from_current_dir() -> Result<Project> {
+        let cwd = std::env::current_dir()?;
+        cwd.ancestors()
+            .find(|dir| dir.join("book.toml").is_file())
+            .map(Project::at)
+            .with_context(|| {
+                format!("no book.toml in {} or above", cwd.display())
+            })
+    }
+
+    pub fn src_dir(&self) -> PathBuf {
+        self.root.join("src")
+    }
+
+    /// The Rust edition the book's code is shown, run and tested with:
+    /// `[rust] edition` in `book.toml`, the one value every tool reads.
+    pub fn edition(&self) -> Result<String> {
+        let path = self.root.join("book.toml");
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let config: toml::Table = text
+            .parse()
+            .with_context(|| format!("parsing {}", path.display()))?;
+        match config
+            .get("rust")
+            .and_then(|rust| rust.get("edition"))
+            .and_then(|edition| edition.as_str())
+        {
+            Some(edition) => Ok(edition.to_owned()),
+            None => bail!("{}: [rust] edition is not set", path.display()),
+        }
+    }
+
+    /// Every Markdown file under `src/`, as paths relative to `src/`,
+    /// sorted so that reports come out in a stable order.
+    pub fn chapters(&self) -> Result<Vec<PathBuf>> {
+        let src = self.src_dir();
+        let mut found = Vec::new();
+        collect_files(&src, "md", &mut found)?;
+        let mut chapters: Vec<PathBuf> = found
+            .into_iter()
+            .map(|path| path.strip_prefix(&src).unwrap().to_path_buf())
+            .collect();
+        chapters.sort();
+        Ok(chapters)
+    }
+
+    /// A chapter's text, read from `src/`.
+    pub fn read_chapter(&self, chapter: &Path) -> Result<String> {
+        let path = self.src_dir().join(chapter);
+        fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// Every `.rs` file under `listings/`, relative to the project root.
+    pub fn listing_sources(&self) -> Result<Vec<PathBuf>> {
+        let mut found = Vec::new();
+        collect_files(&self.root.join("listings"), "rs", &mut found)?;
+        let mut sources: Vec<PathBuf> = found
+            .into_iter()
+            .filter(|path| !path.components().any(|c| c.as_os_str() == "target"))
+            .map(|path| path.strip_prefix(&self.root).unwrap().to_path_buf())
+            .collect();
+        sources.sort();
+        Ok(sources)
+    }
+
+    /// A path relative to the project root, for messages.
+    pub fn relative<'a>(&self, path: &'a Path) -> &'a Path {
+        path.strip_prefix(&self.root).unwrap_or(path)
+    }
+}
+
+fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, extension, out)?;
+        } else if path.extension().is_some_and(|ext| ext == extension) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// One thing wrong with the book, at the place a contributor must edit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// Relative to the project root, e.g. `src/part3-io.md`.
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Problem {
+        Problem { file: file.into(), line, message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// Turns a list of problems into an error that prints one per line.
+pub fn into_result(mut problems: Vec<Problem>) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    problems.sort();
+    problems.dedup();
+    let lines: Vec<String> = problems.iter().map(Problem::to_string).collect();
+    bail!("{} problem(s):\n{}", problems.len(), lines.join("\n"))
+}
