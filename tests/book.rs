@@ -1,0 +1,79 @@
+//! The book as a whole: it builds with no error or warning, its links and
+//! fragments resolve, every include names a real file and anchor, every
+//! claim is tied to a test, and `mdbook test` passes.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use book_tools::process::{self, Run, isolate_network};
+use book_tools::project::into_result;
+use book_tools::{Problem, Project, claims, fragments, includes, mdbook_test, pinned};
+
+fn project() -> Project {
+    Project::at(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assert_no_problems(problems: Vec<Problem>) {
+    if let Err(error) = into_result(problems) {
+        panic!("{error}");
+    }
+}
+
+/// `mdbook build` with the pinned tools (HTML and mdbook-linkcheck2), run
+/// once for all the tests here.
+fn built_book() -> &'static (Run, PathBuf) {
+    static BUILT: OnceLock<(Run, PathBuf)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let project = project();
+        let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book");
+        let mut mdbook = pinned::command(&project, &pinned::MDBOOK).unwrap();
+        mdbook.arg("build").arg("--dest-dir").arg(&dest);
+        let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+        (run, dest)
+    })
+}
+
+#[test]
+fn book_builds_without_errors_or_warnings() {
+    let (run, _) = built_book();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    let complaints: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+        .collect();
+    assert!(complaints.is_empty(), "mdbook build complained:\n{}", complaints.join("\n"));
+}
+
+#[test]
+fn every_fragment_link_resolves() {
+    let (run, dest) = built_book();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    assert_no_problems(fragments::check(&project(), &dest.join("html")).unwrap());
+}
+
+#[test]
+fn every_include_names_an_existing_file_and_anchor() {
+    assert_no_problems(includes::check_book(&project()).unwrap());
+}
+
+#[test]
+fn every_listing_and_anchor_is_shown_in_a_chapter() {
+    assert_no_problems(includes::check_everything_is_shown(&project()).unwrap());
+}
+
+#[test]
+fn every_claim_names_a_test_and_every_claim_test_a_claim() {
+    assert_no_problems(claims::check(&project()).unwrap());
+}
+
+#[test]
+fn mdbook_test_passes() {
+    let mut mdbook = mdbook_test::command(&project(), None).unwrap();
+    // mdbook test runs the book's servers, which all listen on port 8000.
+    isolate_network(&mut mdbook);
+    let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+    assert!(run.status.success(), "mdbook test failed:\n{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("ERROR"), "mdbook test complained:\n{}", run.stderr);
+}

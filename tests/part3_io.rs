@@ -1,0 +1,175 @@
+//! The claims of Part Three (`src/part3-io.md`), each checked against the
+//! program the chapter shows, built from `listings/` as a reader builds it.
+//!
+//! Every program runs in a network namespace of its own (its port 8000 is
+//! its own) and has its wall-clock and CPU time measured by the kernel.
+//! Time bounds are physics on one side (ten one-second sleeps one after
+//! another cannot take less than ten seconds) and generous on the other,
+//! so that they hold on a loaded two-core machine.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use book_tools::listings::{self, Built};
+use book_tools::process::{Run, Running, isolate_network, join_network_of};
+use book_tools::Project;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn project() -> Project {
+    Project::at(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn programs() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| listings::build(&project()).expect("the listings build"))
+}
+
+/// Runs a program that finishes by itself, once per test process: several
+/// claims are checked against the same run. Runs take turns, so that a
+/// program measured for its CPU time never shares the machine with
+/// another of the book's programs.
+fn run(program: &str) -> &'static Run {
+    static RUNS: Mutex<BTreeMap<String, &'static Run>> = Mutex::new(BTreeMap::new());
+    let mut runs = RUNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(run) = runs.get(program) {
+        return run;
+    }
+    let mut command = Command::new(programs().program(program));
+    isolate_network(&mut command);
+    let run = book_tools::process::run_measured(command, 60 * SECOND).unwrap();
+    assert!(!run.timed_out, "{program} ran for over a minute:\n{}", run.stderr);
+    assert!(run.status.success(), "{program} failed ({}):\n{}", run.status, run.stderr);
+    // Shown with `cargo test -- --nocapture`: what the claims are held to.
+    eprintln!("{program}: wall {:?}, CPU {:?}", run.wall, run.cpu);
+    let run: &'static Run = Box::leak(Box::new(run));
+    runs.insert(program.to_owned(), run);
+    run
+}
+
+/// The sample output the chapter shows for a program.
+fn sample_output(name: &str) -> String {
+    let path = project().root.join("listings/part3-io/output").join(format!("{name}.txt"));
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn sorted_lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines
+}
+
+/// Waits until process `pid` listens on TCP port `port` in its network,
+/// as the kernel reports in `/proc/PID/net/tcp`.
+fn wait_until_listening(pid: u32, port: u16, limit: Duration) {
+    let started = Instant::now();
+    let local = format!(":{port:04X} ");
+    while started.elapsed() < limit {
+        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
+        // Columns: slot, local address, remote address, state (0A: LISTEN).
+        let listening = table.lines().any(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            columns.len() > 3 && format!("{} ", columns[1]).ends_with(&local) && columns[3] == "0A"
+        });
+        if listening {
+            return;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    panic!("process {pid} did not listen on port {port} within {limit:?}");
+}
+
+#[test]
+fn blocking_client_prints_start_then_end_a_second_later() {
+    let mut server = Command::new(programs().program("part3-blocking-server"));
+    isolate_network(&mut server);
+    let server = Running::spawn(server).unwrap();
+    wait_until_listening(server.id(), 8000, 30 * SECOND);
+
+    let mut client = Command::new(programs().program("part3-blocking-client"));
+    join_network_of(&mut client, server.id()).unwrap();
+    let client = book_tools::process::run_measured(client, 30 * SECOND).unwrap();
+    let server = server.kill().unwrap();
+
+    assert!(client.status.success(), "client: {}\nserver: {}", client.stderr, server.stderr);
+    assert_eq!(client.stdout, "start 0\nend 0\n");
+    assert_eq!(client.stdout, sample_output("blocking_client"));
+    assert!(client.wall >= SECOND, "the server sleeps a second: {:?}", client.wall);
+    assert!(client.wall < 3 * SECOND, "{:?}", client.wall);
+}
+
+#[test]
+fn every_client_gets_its_start_and_end_lines() {
+    let expected: Vec<String> = (0..10)
+        .flat_map(|n| [format!("start {n}"), format!("end {n}")])
+        .collect();
+    let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    expected.sort();
+    for (program, sample) in [
+        ("part3-one-server-thread", "one_server_thread"),
+        ("part3-thread-per-connection", "thread_per_connection"),
+        ("part3-busy-loop", "busy_loop"),
+        ("part3-poll-loop", "poll_loop"),
+    ] {
+        let output = &run(program).stdout;
+        assert_eq!(sorted_lines(output), expected, "{program} printed:\n{output}");
+        // The chapter shows a real run; the lines may come in another order.
+        assert_eq!(sorted_lines(&sample_output(sample)), expected, "sample of {program}");
+    }
+}
+
+#[test]
+fn one_server_thread_takes_about_ten_seconds() {
+    let run = run("part3-one-server-thread");
+    assert!(run.wall >= 10 * SECOND, "ten one-second sleeps in a row: {:?}", run.wall);
+    assert!(run.wall < 15 * SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn thread_per_connection_takes_about_one_second() {
+    let run = run("part3-thread-per-connection");
+    assert!(run.wall >= SECOND, "{:?}", run.wall);
+    assert!(run.wall < 3 * SECOND, "the ten sleeps overlap: {:?}", run.wall);
+}
+
+#[test]
+fn nonblocking_accept_returns_would_block() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let error = listener.accept().expect_err("no client has connected");
+    assert_eq!(error.kind(), ErrorKind::WouldBlock);
+}
+
+#[test]
+fn busy_loop_takes_about_one_second() {
+    let run = run("part3-busy-loop");
+    assert!(run.wall >= SECOND, "{:?}", run.wall);
+    assert!(run.wall < 3 * SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn busy_loop_burns_a_whole_core() {
+    let run = run("part3-busy-loop");
+    // About 1.0 on an idle machine; a loaded two-core machine may give it
+    // less than a whole core, never less than half of one.
+    assert!(run.cpu_share() > 0.5, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
+
+#[test]
+fn poll_loop_takes_about_one_second() {
+    let run = run("part3-poll-loop");
+    assert!(run.wall >= SECOND, "{:?}", run.wall);
+    assert!(run.wall < 3 * SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn poll_loop_sits_idle_while_it_waits() {
+    let run = run("part3-poll-loop");
+    assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
