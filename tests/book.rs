@@ -2,13 +2,17 @@
 //! fragments resolve, every include names a real file and anchor, every
 //! claim is tied to a test, and `mdbook test` passes.
 
+use std::fs;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use book_tools::process::{self, Run, isolate_network};
 use book_tools::project::into_result;
-use book_tools::{Problem, Project, claims, fragments, includes, mdbook_test, pinned};
+use book_tools::{
+    Problem, Project, claims, fragments, includes, listings, mdbook_test, pinned, playground,
+};
 
 fn project() -> Project {
     Project::at(env!("CARGO_MANIFEST_DIR"))
@@ -76,4 +80,51 @@ fn mdbook_test_passes() {
     let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
     assert!(run.status.success(), "mdbook test failed:\n{}\n{}", run.stdout, run.stderr);
     assert!(!run.stderr.contains("ERROR"), "mdbook test complained:\n{}", run.stderr);
+}
+
+/// What each Run button sends compiles and runs with only std and libc
+/// (what the Playground offers these programs), in the book's edition, and
+/// finishes well inside the few seconds the button waits.
+#[test]
+fn every_run_button_sends_a_program_that_runs_with_std_and_libc() {
+    let (run, dest) = built_book();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    let project = project();
+    let edition = project.edition().unwrap();
+    let libc = listings::build(&project).unwrap().libc_rlib;
+    let work = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for chapter in project.chapters().unwrap() {
+        let page = dest.join("html").join(chapter.with_extension("html"));
+        if !page.exists() {
+            continue; // SUMMARY.md
+        }
+        for button in playground::run_buttons(&page).unwrap() {
+            let name = format!("{} Run button {}", chapter.display(), button.index);
+            assert_eq!(button.edition.as_deref(), Some(edition.as_str()), "{name}");
+            let source = work.path().join("main.rs");
+            let binary = work.path().join("main");
+            fs::write(&source, &button.code).unwrap();
+            let compiled = Command::new("rustc")
+                .arg(&source)
+                .args(["--edition", &edition, "-o"])
+                .arg(&binary)
+                .arg("--extern")
+                .arg(format!("libc={}", libc.display()))
+                .output()
+                .unwrap();
+            assert!(
+                compiled.status.success(),
+                "{name} sends a program that does not compile:\n{}",
+                String::from_utf8_lossy(&compiled.stderr)
+            );
+            let mut program = Command::new(&binary);
+            isolate_network(&mut program);
+            let ran = process::run_measured(program, Duration::from_secs(5)).unwrap();
+            assert!(!ran.timed_out, "{name} runs longer than the Playground waits");
+            assert!(ran.status.success(), "{name} fails ({}):\n{}", ran.status, ran.stderr);
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "the built book has no Run button at all");
 }

@@ -10,12 +10,14 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, RawFd};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_tools::compile_fail;
 use book_tools::listings::{self, Built};
 use book_tools::process::{Run, Running, isolate_network, join_network_of};
 use book_tools::Project;
@@ -144,6 +146,71 @@ fn nonblocking_accept_returns_would_block() {
     listener.set_nonblocking(true).unwrap();
     let error = listener.accept().expect_err("no client has connected");
     assert_eq!(error.kind(), ErrorKind::WouldBlock);
+}
+
+#[test]
+fn bind_sets_so_reuseaddr() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut value: libc::c_int = 0;
+    let mut size = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `size` are valid for the kernel to write to.
+    let result = unsafe {
+        libc::getsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            (&raw mut value).cast(),
+            &mut size,
+        )
+    };
+    assert_eq!(result, 0, "{}", std::io::Error::last_os_error());
+    assert_ne!(value, 0, "SO_REUSEADDR is off");
+}
+
+fn is_nonblocking(fd: RawFd) -> bool {
+    // SAFETY: F_GETFL only reads the flags of a descriptor we own.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    assert!(flags >= 0, "{}", std::io::Error::last_os_error());
+    flags & libc::O_NONBLOCK != 0
+}
+
+#[test]
+fn accepted_socket_does_not_inherit_nonblocking_mode() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let started = Instant::now();
+    let (accepted, _) = loop {
+        match listener.accept() {
+            Ok(connection) => break connection,
+            Err(e) if e.kind() == ErrorKind::WouldBlock && started.elapsed() < 10 * SECOND => {
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    assert!(is_nonblocking(listener.as_raw_fd()));
+    assert!(!is_nonblocking(accepted.as_raw_fd()), "the accepted socket is non-blocking");
+}
+
+#[test]
+fn thread_without_move_borrows_n() {
+    let path = project().root.join("listings/part3-io/compile_fail/thread_without_move.rs");
+    let source = fs::read_to_string(&path).unwrap();
+    let errors = compile_fail::errors_of(&project().edition().unwrap(), &source).unwrap();
+    assert_eq!(errors.codes.iter().collect::<Vec<_>>(), ["E0373"], "{}", errors.rendered);
+    assert!(errors.rendered.contains("borrows `n`"), "{}", errors.rendered);
+    assert!(!errors.rendered.contains("`stream`"), "{}", errors.rendered);
+}
+
+#[test]
+fn thread_per_connection_starts_every_client_before_ending_any() {
+    let run = &run("part3-thread-per-connection").stdout;
+    for output in [run, &sample_output("thread_per_connection")] {
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(lines.len(), 20, "{output}");
+        assert!(lines[..10].iter().all(|line| line.starts_with("start ")), "{output}");
+    }
 }
 
 #[test]

@@ -14,40 +14,76 @@ use serde_json::Value;
 /// a missing crate or import.
 const UNRELATED: [&str; 3] = ["E0432", "E0433", "E0463"];
 
-/// `location` is `src/chapter.md:LINE` of the block, for the message.
-pub fn check(location: &str, edition: &str, expected: &[&str], program: &str) -> Result<()> {
+/// The errors rustc reports for a program (empty if it compiles).
+#[derive(Debug, Default)]
+pub struct Errors {
+    pub codes: BTreeSet<String>,
+    /// The errors as rustc prints them, for messages.
+    pub rendered: String,
+}
+
+/// Compiles `program` (std only) the way a reader's compiler would.
+pub fn errors_of(edition: &str, program: &str) -> Result<Errors> {
     let dir = tempfile::tempdir()?;
     let source = dir.path().join("listing.rs");
     fs::write(&source, program)?;
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(rustc)
         .arg(&source)
-        .args(["--edition", edition, "--crate-type", "bin", "--emit=metadata"])
+        .arg(format!("--edition={edition}"))
+        .args(["--crate-type", "bin", "--emit=metadata"])
         .args(["--error-format=json", "--out-dir"])
         .arg(dir.path())
         .output()
         .context("running rustc")?;
-    if output.status.success() {
-        bail!("{location}: this compile_fail block compiles");
-    }
-    let mut codes = BTreeSet::new();
-    let mut rendered = String::new();
+    let mut errors = Errors::default();
     for line in String::from_utf8_lossy(&output.stderr).lines() {
         let Ok(diagnostic) = serde_json::from_str::<Value>(line) else { continue };
         if diagnostic["level"] == "error" {
-            rendered.push_str(diagnostic["rendered"].as_str().unwrap_or_default());
+            errors.rendered.push_str(diagnostic["rendered"].as_str().unwrap_or_default());
             if let Some(code) = diagnostic["code"]["code"].as_str() {
-                codes.insert(code.to_owned());
+                errors.codes.insert(code.to_owned());
             }
         }
     }
-    let missing: Vec<&&str> = expected.iter().filter(|code| !codes.contains(**code)).collect();
-    let unrelated: Vec<&str> =
-        UNRELATED.into_iter().filter(|code| codes.contains(*code) && !expected.contains(code)).collect();
-    if !missing.is_empty() || !unrelated.is_empty() {
+    if !output.status.success() && errors.rendered.is_empty() {
+        bail!("rustc failed without a diagnostic:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(errors)
+}
+
+/// `location` is `src/chapter.md:LINE` of the block, for the message.
+pub fn check(location: &str, edition: &str, expected: &[&str], program: &str) -> Result<()> {
+    let errors = errors_of(edition, program)?;
+    if errors.rendered.is_empty() {
+        bail!("{location}: this compile_fail block compiles");
+    }
+    let missing = expected.iter().any(|code| !errors.codes.contains(*code));
+    let unrelated =
+        UNRELATED.iter().any(|code| errors.codes.contains(*code) && !expected.contains(code));
+    if missing || unrelated {
         bail!(
-            "{location}: expected to fail with {expected:?}, but rustc reported {codes:?}:\n{rendered}"
+            "{location}: expected to fail with {expected:?}, but rustc reported {:?}:\n{}",
+            errors.codes,
+            errors.rendered
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_named_code_must_be_the_one_rustc_reports() {
+        let moved = "fn main() {\n    let s = String::new();\n    drop(s);\n    drop(s);\n}\n";
+        check("here", "2024", &["E0382"], moved).unwrap();
+        let wrong = check("src/c.md:7", "2024", &["E0277"], moved).unwrap_err();
+        assert!(wrong.to_string().starts_with("src/c.md:7: expected to fail with [\"E0277\"]"));
+        let fine = check("src/c.md:9", "2024", &["E0382"], "fn main() {}\n").unwrap_err();
+        assert_eq!(fine.to_string(), "src/c.md:9: this compile_fail block compiles");
+        let missing_crate = "use nothing_here::X;\nfn main() { let s = String::new(); drop(s); drop(s); }\n";
+        assert!(check("x", "2024", &["E0382"], missing_crate).is_err());
+    }
 }

@@ -13,6 +13,7 @@ pub mod listings;
 pub mod markdown;
 pub mod mdbook_test;
 pub mod pinned;
+pub mod playground;
 pub mod preprocessor;
 pub mod process;
 pub mod project;

@@ -1,0 +1,67 @@
+//! What the Run buttons of a built page send to the Rust Playground.
+//!
+//! mdBook marks a runnable Rust block as `<pre class="playground">`, and
+//! its `book.js` shows a Run button on it unless the code is `no_run`.
+//! The button posts the code element's whole text (hidden lines included)
+//! with the edition named by its `editionNNNN` class.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use scraper::{Html, Selector};
+
+/// One Run button of a page.
+#[derive(Debug, Clone)]
+pub struct RunButton {
+    /// The block's position among the page's Run buttons, from 1.
+    pub index: usize,
+    /// The edition posted, or `None` (mdBook then posts 2015).
+    pub edition: Option<String>,
+    /// The program posted.
+    pub code: String,
+}
+
+pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
+    let html = fs::read_to_string(page).with_context(|| format!("reading {}", page.display()))?;
+    let html = Html::parse_document(&html);
+    let runnable = Selector::parse("pre.playground > code").unwrap();
+    let buttons = html
+        .select(&runnable)
+        .filter(|code| !code.value().classes().any(|class| class == "no_run"))
+        .enumerate()
+        .map(|(i, code)| RunButton {
+            index: i + 1,
+            edition: code
+                .value()
+                .classes()
+                .find_map(|class| class.strip_prefix("edition"))
+                .map(str::to_owned),
+            code: code.text().collect(),
+        })
+        .collect();
+    Ok(buttons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_carry_hidden_lines_and_edition() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("p.html");
+        fs::write(
+            &page,
+            r#"<pre class="playground"><code class="language-rust edition2024"><span class="boring">use std::fmt;
+</span>fn main() {}</code></pre>
+<pre class="playground"><code class="language-rust no_run edition2024">fn main() {}</code></pre>
+<pre><code class="language-rust noplayground">fn main() {}</code></pre>"#,
+        )
+        .unwrap();
+        let buttons = run_buttons(&page).unwrap();
+        assert_eq!(buttons.len(), 1);
+        assert_eq!(buttons[0].edition.as_deref(), Some("2024"));
+        assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}");
+    }
+}
