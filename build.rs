@@ -39,7 +39,10 @@ fn main() {
             skeptic_inputs.push(skeptic_input(&out_dir, rendered));
         }
     }
-    write_if_changed(&out_dir.join("compile-fail-tests.rs"), &compile_fail_tests);
+    write_if_changed(
+        &out_dir.join("compile-fail-tests.rs"),
+        &compile_fail_tests,
+    );
     if skeptic_inputs.is_empty() {
         // skeptic writes nothing for no input; the test file includes this.
         write_if_changed(&out_dir.join("skeptic-tests.rs"), "");
@@ -107,5 +110,6 @@ fn write_if_changed(path: &Path, contents: &str) {
 }
 
 fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("cargo sets {name} for build scripts"))
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("cargo sets {name} for build scripts"))
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 use book_tools::process::{self, Run, isolate_network};
 use book_tools::project::into_result;
 use book_tools::{
-    Problem, Project, claims, fragments, includes, listings, mdbook_test, pinned, playground,
+    Problem, Project, claims, fragments, includes, listings, mdbook_test,
+    pinned, playground,
 };
 
 fn project() -> Project {
@@ -33,7 +34,8 @@ fn built_book() -> &'static (Run, PathBuf) {
         let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book");
         let mut mdbook = pinned::command(&project, &pinned::MDBOOK).unwrap();
         mdbook.arg("build").arg("--dest-dir").arg(&dest);
-        let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+        let run =
+            process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
         (run, dest)
     })
 }
@@ -47,14 +49,20 @@ fn book_builds_without_errors_or_warnings() {
         .lines()
         .filter(|line| line.contains("WARN") || line.contains("ERROR"))
         .collect();
-    assert!(complaints.is_empty(), "mdbook build complained:\n{}", complaints.join("\n"));
+    assert!(
+        complaints.is_empty(),
+        "mdbook build complained:\n{}",
+        complaints.join("\n")
+    );
 }
 
 #[test]
 fn every_fragment_link_resolves() {
     let (run, dest) = built_book();
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
-    assert_no_problems(fragments::check(&project(), &dest.join("html")).unwrap());
+    assert_no_problems(
+        fragments::check(&project(), &dest.join("html")).unwrap(),
+    );
 }
 
 #[test]
@@ -64,7 +72,9 @@ fn every_include_names_an_existing_file_and_anchor() {
 
 #[test]
 fn every_listing_and_anchor_is_shown_in_a_chapter() {
-    assert_no_problems(includes::check_everything_is_shown(&project()).unwrap());
+    assert_no_problems(
+        includes::check_everything_is_shown(&project()).unwrap(),
+    );
 }
 
 #[test]
@@ -78,8 +88,17 @@ fn mdbook_test_passes() {
     // mdbook test runs the book's servers, which all listen on port 8000.
     isolate_network(&mut mdbook);
     let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
-    assert!(run.status.success(), "mdbook test failed:\n{}\n{}", run.stdout, run.stderr);
-    assert!(!run.stderr.contains("ERROR"), "mdbook test complained:\n{}", run.stderr);
+    assert!(
+        run.status.success(),
+        "mdbook test failed:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("ERROR"),
+        "mdbook test complained:\n{}",
+        run.stderr
+    );
 }
 
 /// What each Run button sends compiles and runs with only std and libc
@@ -100,8 +119,13 @@ fn every_run_button_sends_a_program_that_runs_with_std_and_libc() {
             continue; // SUMMARY.md
         }
         for button in playground::run_buttons(&page).unwrap() {
-            let name = format!("{} Run button {}", chapter.display(), button.index);
-            assert_eq!(button.edition.as_deref(), Some(edition.as_str()), "{name}");
+            let name =
+                format!("{} Run button {}", chapter.display(), button.index);
+            assert_eq!(
+                button.edition.as_deref(),
+                Some(edition.as_str()),
+                "{name}"
+            );
             let source = work.path().join("main.rs");
             let binary = work.path().join("main");
             fs::write(&source, &button.code).unwrap();
@@ -120,9 +144,18 @@ fn every_run_button_sends_a_program_that_runs_with_std_and_libc() {
             );
             let mut program = Command::new(&binary);
             isolate_network(&mut program);
-            let ran = process::run_measured(program, Duration::from_secs(5)).unwrap();
-            assert!(!ran.timed_out, "{name} runs longer than the Playground waits");
-            assert!(ran.status.success(), "{name} fails ({}):\n{}", ran.status, ran.stderr);
+            let ran =
+                process::run_measured(program, Duration::from_secs(5)).unwrap();
+            assert!(
+                !ran.timed_out,
+                "{name} runs longer than the Playground waits"
+            );
+            assert!(
+                ran.status.success(),
+                "{name} fails ({}):\n{}",
+                ran.status,
+                ran.stderr
+            );
             checked += 1;
         }
     }

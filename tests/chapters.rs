@@ -29,7 +29,10 @@ fn prepare_to_run_the_book() {
         }
         env::set_var(
             "RUSTC",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/rustc-book-edition"),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/rustc-book-edition"
+            ),
         );
         // The book's servers all listen on port 8000: run the blocks one
         // at a time, in a network of their own, so that they collide
@@ -45,7 +48,9 @@ include!(concat!(env!("OUT_DIR"), "/skeptic-tests.rs"));
 mod compile_fail {
     pub fn expect(location: &str, codes: &[&str], program: &str) {
         let edition = super::project().edition().unwrap();
-        if let Err(error) = book_tools::compile_fail::check(location, &edition, codes, program) {
+        if let Err(error) =
+            book_tools::compile_fail::check(location, &edition, codes, program)
+        {
             panic!("{error:#}");
         }
     }
@@ -71,7 +76,10 @@ fn blocks_are_compiled_with_the_books_edition() {
 
 fn target_triple() -> String {
     let rustc = env::var("BOOK_REAL_RUSTC").unwrap_or_else(|_| "rustc".into());
-    let output = std::process::Command::new(rustc).arg("-vV").output().unwrap();
+    let output = std::process::Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .unwrap();
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()

@@ -17,10 +17,10 @@ use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_tools::Project;
 use book_tools::compile_fail;
 use book_tools::listings::{self, Built};
 use book_tools::process::{Run, Running, isolate_network, join_network_of};
-use book_tools::Project;
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -30,7 +30,9 @@ fn project() -> Project {
 
 fn programs() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| listings::build(&project()).expect("the listings build"))
+    BUILT.get_or_init(|| {
+        listings::build(&project()).expect("the listings build")
+    })
 }
 
 /// Runs a program that finishes by itself, once per test process: several
@@ -38,7 +40,8 @@ fn programs() -> &'static Built {
 /// program measured for its CPU time never shares the machine with
 /// another of the book's programs.
 fn run(program: &str) -> &'static Run {
-    static RUNS: Mutex<BTreeMap<String, &'static Run>> = Mutex::new(BTreeMap::new());
+    static RUNS: Mutex<BTreeMap<String, &'static Run>> =
+        Mutex::new(BTreeMap::new());
     let mut runs = RUNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(run) = runs.get(program) {
         return run;
@@ -46,8 +49,17 @@ fn run(program: &str) -> &'static Run {
     let mut command = Command::new(programs().program(program));
     isolate_network(&mut command);
     let run = book_tools::process::run_measured(command, 60 * SECOND).unwrap();
-    assert!(!run.timed_out, "{program} ran for over a minute:\n{}", run.stderr);
-    assert!(run.status.success(), "{program} failed ({}):\n{}", run.status, run.stderr);
+    assert!(
+        !run.timed_out,
+        "{program} ran for over a minute:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.status.success(),
+        "{program} failed ({}):\n{}",
+        run.status,
+        run.stderr
+    );
     // Shown with `cargo test -- --nocapture`: what the claims are held to.
     eprintln!("{program}: wall {:?}, CPU {:?}", run.wall, run.cpu);
     let run: &'static Run = Box::leak(Box::new(run));
@@ -57,8 +69,12 @@ fn run(program: &str) -> &'static Run {
 
 /// The sample output the chapter shows for a program.
 fn sample_output(name: &str) -> String {
-    let path = project().root.join("listings/part3-io/output").join(format!("{name}.txt"));
-    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let path = project()
+        .root
+        .join("listings/part3-io/output")
+        .join(format!("{name}.txt"));
+    fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn sorted_lines(text: &str) -> Vec<&str> {
@@ -73,11 +89,14 @@ fn wait_until_listening(pid: u32, port: u16, limit: Duration) {
     let started = Instant::now();
     let local = format!(":{port:04X} ");
     while started.elapsed() < limit {
-        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap_or_default();
+        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp"))
+            .unwrap_or_default();
         // Columns: slot, local address, remote address, state (0A: LISTEN).
         let listening = table.lines().any(|line| {
             let columns: Vec<&str> = line.split_whitespace().collect();
-            columns.len() > 3 && format!("{} ", columns[1]).ends_with(&local) && columns[3] == "0A"
+            columns.len() > 3
+                && format!("{} ", columns[1]).ends_with(&local)
+                && columns[3] == "0A"
         });
         if listening {
             return;
@@ -96,13 +115,23 @@ fn blocking_client_prints_start_then_end_a_second_later() {
 
     let mut client = Command::new(programs().program("part3-blocking-client"));
     join_network_of(&mut client, server.id()).unwrap();
-    let client = book_tools::process::run_measured(client, 30 * SECOND).unwrap();
+    let client =
+        book_tools::process::run_measured(client, 30 * SECOND).unwrap();
     let server = server.kill().unwrap();
 
-    assert!(client.status.success(), "client: {}\nserver: {}", client.stderr, server.stderr);
+    assert!(
+        client.status.success(),
+        "client: {}\nserver: {}",
+        client.stderr,
+        server.stderr
+    );
     assert_eq!(client.stdout, "start 0\nend 0\n");
     assert_eq!(client.stdout, sample_output("blocking_client"));
-    assert!(client.wall >= SECOND, "the server sleeps a second: {:?}", client.wall);
+    assert!(
+        client.wall >= SECOND,
+        "the server sleeps a second: {:?}",
+        client.wall
+    );
     assert!(client.wall < 3 * SECOND, "{:?}", client.wall);
 }
 
@@ -120,16 +149,28 @@ fn every_client_gets_its_start_and_end_lines() {
         ("part3-poll-loop", "poll_loop"),
     ] {
         let output = &run(program).stdout;
-        assert_eq!(sorted_lines(output), expected, "{program} printed:\n{output}");
+        assert_eq!(
+            sorted_lines(output),
+            expected,
+            "{program} printed:\n{output}"
+        );
         // The chapter shows a real run; the lines may come in another order.
-        assert_eq!(sorted_lines(&sample_output(sample)), expected, "sample of {program}");
+        assert_eq!(
+            sorted_lines(&sample_output(sample)),
+            expected,
+            "sample of {program}"
+        );
     }
 }
 
 #[test]
 fn one_server_thread_takes_about_ten_seconds() {
     let run = run("part3-one-server-thread");
-    assert!(run.wall >= 10 * SECOND, "ten one-second sleeps in a row: {:?}", run.wall);
+    assert!(
+        run.wall >= 10 * SECOND,
+        "ten one-second sleeps in a row: {:?}",
+        run.wall
+    );
     assert!(run.wall < 15 * SECOND, "{:?}", run.wall);
 }
 
@@ -137,7 +178,11 @@ fn one_server_thread_takes_about_ten_seconds() {
 fn thread_per_connection_takes_about_one_second() {
     let run = run("part3-thread-per-connection");
     assert!(run.wall >= SECOND, "{:?}", run.wall);
-    assert!(run.wall < 3 * SECOND, "the ten sleeps overlap: {:?}", run.wall);
+    assert!(
+        run.wall < 3 * SECOND,
+        "the ten sleeps overlap: {:?}",
+        run.wall
+    );
 }
 
 #[test]
@@ -183,23 +228,42 @@ fn accepted_socket_does_not_inherit_nonblocking_mode() {
     let (accepted, _) = loop {
         match listener.accept() {
             Ok(connection) => break connection,
-            Err(e) if e.kind() == ErrorKind::WouldBlock && started.elapsed() < 10 * SECOND => {
+            Err(e)
+                if e.kind() == ErrorKind::WouldBlock
+                    && started.elapsed() < 10 * SECOND =>
+            {
                 thread::sleep(Duration::from_millis(5));
             }
             Err(e) => panic!("accept: {e}"),
         }
     };
     assert!(is_nonblocking(listener.as_raw_fd()));
-    assert!(!is_nonblocking(accepted.as_raw_fd()), "the accepted socket is non-blocking");
+    assert!(
+        !is_nonblocking(accepted.as_raw_fd()),
+        "the accepted socket is non-blocking"
+    );
 }
 
 #[test]
 fn thread_without_move_borrows_n() {
-    let path = project().root.join("listings/part3-io/compile_fail/thread_without_move.rs");
+    let path = project()
+        .root
+        .join("listings/part3-io/compile_fail/thread_without_move.rs");
     let source = fs::read_to_string(&path).unwrap();
-    let errors = compile_fail::errors_of(&project().edition().unwrap(), &source).unwrap();
-    assert_eq!(errors.codes.iter().collect::<Vec<_>>(), ["E0373"], "{}", errors.rendered);
-    assert!(errors.rendered.contains("borrows `n`"), "{}", errors.rendered);
+    let errors =
+        compile_fail::errors_of(&project().edition().unwrap(), &source)
+            .unwrap();
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        ["E0373"],
+        "{}",
+        errors.rendered
+    );
+    assert!(
+        errors.rendered.contains("borrows `n`"),
+        "{}",
+        errors.rendered
+    );
     assert!(!errors.rendered.contains("`stream`"), "{}", errors.rendered);
 }
 
@@ -209,7 +273,10 @@ fn thread_per_connection_starts_every_client_before_ending_any() {
     for output in [run, &sample_output("thread_per_connection")] {
         let lines: Vec<&str> = output.lines().collect();
         assert_eq!(lines.len(), 20, "{output}");
-        assert!(lines[..10].iter().all(|line| line.starts_with("start ")), "{output}");
+        assert!(
+            lines[..10].iter().all(|line| line.starts_with("start ")),
+            "{output}"
+        );
     }
 }
 

@@ -23,9 +23,11 @@ use syn::visit::Visit;
 use crate::markdown::LineIndex;
 use crate::{Problem, Project};
 
-static MARKER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<!--\s*claim:(.*?)-->").unwrap());
-static TEST_PATH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*([a-z0-9_]+)::([a-z0-9_]+)\s*$").unwrap());
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<!--\s*claim:(.*?)-->").unwrap());
+static TEST_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*([a-z0-9_]+)::([a-z0-9_]+)\s*$").unwrap()
+});
 
 /// A claim marker in a chapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +48,10 @@ pub struct ClaimTest {
     pub ignored: bool,
 }
 
-pub fn markers_in(chapter_file: &Path, text: &str) -> (Vec<Marker>, Vec<Problem>) {
+pub fn markers_in(
+    chapter_file: &Path,
+    text: &str,
+) -> (Vec<Marker>, Vec<Problem>) {
     let lines = LineIndex::new(text);
     let mut markers = Vec::new();
     let mut problems = Vec::new();
@@ -62,7 +67,10 @@ pub fn markers_in(chapter_file: &Path, text: &str) -> (Vec<Marker>, Vec<Problem>
             None => problems.push(Problem::new(
                 chapter_file,
                 line,
-                format!("claim marker `{}` is not `test_file::test_name`", cap[1].trim()),
+                format!(
+                    "claim marker `{}` is not `test_file::test_name`",
+                    cap[1].trim()
+                ),
             )),
         }
     }
@@ -77,7 +85,8 @@ pub fn tests_in(file: &str, source: &str) -> Result<Vec<ClaimTest>> {
     }
     impl<'ast> Visit<'ast> for Finder<'_> {
         fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-            let has = |name: &str| item.attrs.iter().any(|a| a.path().is_ident(name));
+            let has =
+                |name: &str| item.attrs.iter().any(|a| a.path().is_ident(name));
             if has("test") {
                 self.found.push(ClaimTest {
                     file: self.file.to_owned(),
@@ -89,15 +98,22 @@ pub fn tests_in(file: &str, source: &str) -> Result<Vec<ClaimTest>> {
             syn::visit::visit_item_fn(self, item);
         }
     }
-    let syntax = syn::parse_file(source).with_context(|| format!("parsing tests/{file}.rs"))?;
-    let mut finder = Finder { file, found: Vec::new() };
+    let syntax = syn::parse_file(source)
+        .with_context(|| format!("parsing tests/{file}.rs"))?;
+    let mut finder = Finder {
+        file,
+        found: Vec::new(),
+    };
     finder.visit_file(&syntax);
     Ok(finder.found)
 }
 
 /// `src/part3-io.md` has its claims checked in `tests/part3_io.rs`.
 pub fn test_file_stem(chapter: &Path) -> String {
-    chapter.with_extension("").to_string_lossy().replace(['-', '/'], "_")
+    chapter
+        .with_extension("")
+        .to_string_lossy()
+        .replace(['-', '/'], "_")
 }
 
 pub fn check(project: &Project) -> Result<Vec<Problem>> {
@@ -106,14 +122,19 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
     let mut claim_files = BTreeSet::new();
     for chapter in project.chapters()? {
         let chapter_file = Path::new("src").join(&chapter);
-        let (found, bad) = markers_in(&chapter_file, &project.read_chapter(&chapter)?);
+        let (found, bad) =
+            markers_in(&chapter_file, &project.read_chapter(&chapter)?);
         markers.extend(found);
         problems.extend(bad);
         claim_files.insert(test_file_stem(&chapter));
     }
 
     let mut tests = Vec::new();
-    for file in markers.iter().map(|m| m.file.clone()).chain(claim_files.iter().cloned()) {
+    for file in markers
+        .iter()
+        .map(|m| m.file.clone())
+        .chain(claim_files.iter().cloned())
+    {
         if tests.iter().any(|t: &ClaimTest| t.file == file) {
             continue;
         }
@@ -124,7 +145,10 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
     }
 
     for marker in &markers {
-        if !tests.iter().any(|t| t.file == marker.file && t.name == marker.test) {
+        if !tests
+            .iter()
+            .any(|t| t.file == marker.file && t.name == marker.test)
+        {
             problems.push(Problem::new(
                 &marker.chapter_file,
                 marker.line,
@@ -141,10 +165,15 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
             problems.push(Problem::new(
                 &test_file,
                 test.line,
-                format!("claim test {} is #[ignore]d, so nothing checks its claim", test.name),
+                format!(
+                    "claim test {} is #[ignore]d, so nothing checks its claim",
+                    test.name
+                ),
             ));
         }
-        let named = markers.iter().any(|m| m.file == test.file && m.test == test.name);
+        let named = markers
+            .iter()
+            .any(|m| m.file == test.file && m.test == test.name);
         if claim_files.contains(&test.file) && !named {
             problems.push(Problem::new(
                 &test_file,
@@ -169,15 +198,24 @@ mod tests {
         let text = "Intro.\n\nIt takes ten seconds. <!-- claim: part3_io::ten_seconds -->\n<!-- claim: nonsense -->\n";
         let (markers, problems) = markers_in(Path::new("src/c.md"), text);
         assert_eq!(markers.len(), 1);
-        assert_eq!((markers[0].line, markers[0].test.as_str()), (3, "ten_seconds"));
-        assert_eq!(problems[0].to_string(), "src/c.md:4: claim marker `nonsense` is not `test_file::test_name`");
+        assert_eq!(
+            (markers[0].line, markers[0].test.as_str()),
+            (3, "ten_seconds")
+        );
+        assert_eq!(
+            problems[0].to_string(),
+            "src/c.md:4: claim marker `nonsense` is not `test_file::test_name`"
+        );
     }
 
     #[test]
     fn tests_are_found_in_modules_with_their_lines() {
         let source = "use x;\n#[test]\nfn a() {}\nmod m {\n    #[test]\n    #[ignore]\n    fn b() {}\n}\nfn helper() {}\n";
         let found = tests_in("part3_io", source).unwrap();
-        let summary: Vec<_> = found.iter().map(|t| (t.name.as_str(), t.line, t.ignored)).collect();
+        let summary: Vec<_> = found
+            .iter()
+            .map(|t| (t.name.as_str(), t.line, t.ignored))
+            .collect();
         assert_eq!(summary, [("a", 3, false), ("b", 7, true)]);
     }
 
@@ -196,10 +234,22 @@ mod tests {
             "#[test]\nfn checked() {}\n#[test]\nfn unclaimed() {}\n",
         )
         .unwrap();
-        let found: Vec<String> =
-            check(&Project::at(dir.path())).unwrap().iter().map(Problem::to_string).collect();
+        let found: Vec<String> = check(&Project::at(dir.path()))
+            .unwrap()
+            .iter()
+            .map(Problem::to_string)
+            .collect();
         assert_eq!(found.len(), 2, "{found:#?}");
-        assert!(found[0].starts_with("src/part9-x.md:2: claim names part9_x::deleted"), "{found:#?}");
-        assert!(found[1].starts_with("tests/part9_x.rs:4: no claim marker names part9_x::unclaimed"), "{found:#?}");
+        assert!(
+            found[0]
+                .starts_with("src/part9-x.md:2: claim names part9_x::deleted"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with(
+                "tests/part9_x.rs:4: no claim marker names part9_x::unclaimed"
+            ),
+            "{found:#?}"
+        );
     }
 }

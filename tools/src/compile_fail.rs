@@ -38,29 +38,42 @@ pub fn errors_of(edition: &str, program: &str) -> Result<Errors> {
         .context("running rustc")?;
     let mut errors = Errors::default();
     for line in String::from_utf8_lossy(&output.stderr).lines() {
-        let Ok(diagnostic) = serde_json::from_str::<Value>(line) else { continue };
+        let Ok(diagnostic) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
         if diagnostic["level"] == "error" {
-            errors.rendered.push_str(diagnostic["rendered"].as_str().unwrap_or_default());
+            errors
+                .rendered
+                .push_str(diagnostic["rendered"].as_str().unwrap_or_default());
             if let Some(code) = diagnostic["code"]["code"].as_str() {
                 errors.codes.insert(code.to_owned());
             }
         }
     }
     if !output.status.success() && errors.rendered.is_empty() {
-        bail!("rustc failed without a diagnostic:\n{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "rustc failed without a diagnostic:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     Ok(errors)
 }
 
 /// `location` is `src/chapter.md:LINE` of the block, for the message.
-pub fn check(location: &str, edition: &str, expected: &[&str], program: &str) -> Result<()> {
+pub fn check(
+    location: &str,
+    edition: &str,
+    expected: &[&str],
+    program: &str,
+) -> Result<()> {
     let errors = errors_of(edition, program)?;
     if errors.rendered.is_empty() {
         bail!("{location}: this compile_fail block compiles");
     }
     let missing = expected.iter().any(|code| !errors.codes.contains(*code));
-    let unrelated =
-        UNRELATED.iter().any(|code| errors.codes.contains(*code) && !expected.contains(code));
+    let unrelated = UNRELATED
+        .iter()
+        .any(|code| errors.codes.contains(*code) && !expected.contains(code));
     if missing || unrelated {
         bail!(
             "{location}: expected to fail with {expected:?}, but rustc reported {:?}:\n{}",
@@ -80,9 +93,17 @@ mod tests {
         let moved = "fn main() {\n    let s = String::new();\n    drop(s);\n    drop(s);\n}\n";
         check("here", "2024", &["E0382"], moved).unwrap();
         let wrong = check("src/c.md:7", "2024", &["E0277"], moved).unwrap_err();
-        assert!(wrong.to_string().starts_with("src/c.md:7: expected to fail with [\"E0277\"]"));
-        let fine = check("src/c.md:9", "2024", &["E0382"], "fn main() {}\n").unwrap_err();
-        assert_eq!(fine.to_string(), "src/c.md:9: this compile_fail block compiles");
+        assert!(
+            wrong
+                .to_string()
+                .starts_with("src/c.md:7: expected to fail with [\"E0277\"]")
+        );
+        let fine = check("src/c.md:9", "2024", &["E0382"], "fn main() {}\n")
+            .unwrap_err();
+        assert_eq!(
+            fine.to_string(),
+            "src/c.md:9: this compile_fail block compiles"
+        );
         let missing_crate = "use nothing_here::X;\nfn main() { let s = String::new(); drop(s); drop(s); }\n";
         assert!(check("x", "2024", &["E0382"], missing_crate).is_err());
     }

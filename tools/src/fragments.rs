@@ -14,12 +14,14 @@ use crate::{Problem, Project};
 
 /// Checks the chapters' links against the HTML book in `html_dir`.
 pub fn check(project: &Project, html_dir: &Path) -> Result<Vec<Problem>> {
-    let mut ids_by_page: HashMap<PathBuf, Option<BTreeSet<String>>> = HashMap::new();
+    let mut ids_by_page: HashMap<PathBuf, Option<BTreeSet<String>>> =
+        HashMap::new();
     let mut problems = Vec::new();
     for chapter in project.chapters()? {
         let chapter_file = Path::new("src").join(&chapter);
         for link in links(&project.read_chapter(&chapter)?) {
-            let Some((target, fragment)) = link.destination.split_once('#') else {
+            let Some((target, fragment)) = link.destination.split_once('#')
+            else {
                 continue;
             };
             if target.contains("://") || target.starts_with("mailto:") {
@@ -38,7 +40,11 @@ pub fn check(project: &Project, html_dir: &Path) -> Result<Vec<Problem>> {
                 .entry(page.clone())
                 .or_insert_with(|| ids_of(&html_dir.join(&page)));
             let message = match ids {
-                None => format!("link `{}`: the book has no page {}", link.destination, page.display()),
+                None => format!(
+                    "link `{}`: the book has no page {}",
+                    link.destination,
+                    page.display()
+                ),
                 Some(ids) if !ids.contains(fragment) => format!(
                     "link `{}`: {} has no element with id \"{fragment}\"",
                     link.destination,

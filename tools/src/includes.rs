@@ -66,12 +66,23 @@ pub fn includes_in(text: &str) -> Vec<Include> {
 }
 
 /// Problems with the includes of one chapter (`chapter` relative to `src/`).
-pub fn check_chapter(project: &Project, chapter: &Path, text: &str) -> Vec<Problem> {
+pub fn check_chapter(
+    project: &Project,
+    chapter: &Path,
+    text: &str,
+) -> Vec<Problem> {
     let chapter_file = Path::new("src").join(chapter);
-    let chapter_dir = project.src_dir().join(chapter).parent().unwrap().to_path_buf();
+    let chapter_dir = project
+        .src_dir()
+        .join(chapter)
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let mut problems = Vec::new();
     for include in includes_in(text) {
-        let at = |message: String| Problem::new(&chapter_file, include.line, message);
+        let at = |message: String| {
+            Problem::new(&chapter_file, include.line, message)
+        };
         let target = chapter_dir.join(&include.path);
         let Ok(contents) = fs::read_to_string(&target) else {
             problems.push(at(format!(
@@ -82,7 +93,10 @@ pub fn check_chapter(project: &Project, chapter: &Path, text: &str) -> Vec<Probl
         };
         match include.selector.as_deref() {
             None => {}
-            Some(selector) if selector.starts_with(|c: char| c.is_ascii_digit() || c == ':') => {
+            Some(selector)
+                if selector
+                    .starts_with(|c: char| c.is_ascii_digit() || c == ':') =>
+            {
                 problems.push(at(format!(
                     "{{{{#{}}}}} selects lines by number ({}:{selector}); \
                      use an anchor instead, line numbers drift",
@@ -114,7 +128,9 @@ fn anchored_region(contents: &str, anchor: &str) -> Result<(), String> {
         .skip(start + 1)
         .position(|line| names(&ANCHOR_END, line));
     match end {
-        None => Err(format!("`ANCHOR: {anchor}` is never closed by `ANCHOR_END: {anchor}`")),
+        None => Err(format!(
+            "`ANCHOR: {anchor}` is never closed by `ANCHOR_END: {anchor}`"
+        )),
         Some(0) => Err(format!("anchor `{anchor}` is empty")),
         Some(_) => Ok(()),
     }
@@ -136,7 +152,12 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
     let mut used_files = BTreeSet::new();
     let mut used_anchors = BTreeSet::new();
     for chapter in project.chapters()? {
-        let chapter_dir = project.src_dir().join(&chapter).parent().unwrap().to_path_buf();
+        let chapter_dir = project
+            .src_dir()
+            .join(&chapter)
+            .parent()
+            .unwrap()
+            .to_path_buf();
         for include in includes_in(&project.read_chapter(&chapter)?) {
             let file = normalize(&chapter_dir.join(&include.path));
             if let Some(anchor) = include.selector {
@@ -149,7 +170,11 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
     for source in project.listing_sources()? {
         let absolute = project.root.join(&source);
         if !used_files.contains(&absolute) {
-            problems.push(Problem::new(&source, 1, "no chapter includes this listing"));
+            problems.push(Problem::new(
+                &source,
+                1,
+                "no chapter includes this listing",
+            ));
             continue;
         }
         let contents = fs::read_to_string(&absolute)?;
@@ -228,22 +253,43 @@ mod tests {
         let text = "{{#include ../listings/prog.rs:2:3}}\n{{#include ../listings/prog.rs:all}}\n\\{{#include escaped.rs}}\n";
         let problems = check_chapter(&project, Path::new("ch.md"), text);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("line numbers drift"), "{problems:?}");
+        assert!(
+            problems[0].message.contains("line numbers drift"),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn unclosed_and_empty_anchors_are_reported() {
-        assert!(anchored_region("// ANCHOR: a\nx\n", "a").unwrap_err().contains("never closed"));
-        assert!(anchored_region("// ANCHOR: a\n// ANCHOR_END: a\n", "a").unwrap_err().contains("empty"));
+        assert!(
+            anchored_region("// ANCHOR: a\nx\n", "a")
+                .unwrap_err()
+                .contains("never closed")
+        );
+        assert!(
+            anchored_region("// ANCHOR: a\n// ANCHOR_END: a\n", "a")
+                .unwrap_err()
+                .contains("empty")
+        );
         // A name that only starts the same way is a different anchor.
-        assert!(anchored_region("// ANCHOR: ab\nx\n// ANCHOR_END: ab\n", "a").is_err());
+        assert!(
+            anchored_region("// ANCHOR: ab\nx\n// ANCHOR_END: ab\n", "a")
+                .is_err()
+        );
     }
 
     #[test]
     fn unused_files_and_anchors_are_reported() {
-        let (dir, project) = project_with("// ANCHOR: shown\nfn main() {}\n// ANCHOR_END: shown\n// ANCHOR: hidden\n// ANCHOR_END: hidden\n");
-        fs::write(dir.path().join("listings/orphan.rs"), "fn main() {}\n").unwrap();
-        fs::write(dir.path().join("src/ch.md"), "{{#include ../listings/prog.rs:shown}}\n").unwrap();
+        let (dir, project) = project_with(
+            "// ANCHOR: shown\nfn main() {}\n// ANCHOR_END: shown\n// ANCHOR: hidden\n// ANCHOR_END: hidden\n",
+        );
+        fs::write(dir.path().join("listings/orphan.rs"), "fn main() {}\n")
+            .unwrap();
+        fs::write(
+            dir.path().join("src/ch.md"),
+            "{{#include ../listings/prog.rs:shown}}\n",
+        )
+        .unwrap();
         let found: Vec<String> = check_everything_is_shown(&project)
             .unwrap()
             .iter()

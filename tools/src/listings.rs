@@ -21,9 +21,9 @@ pub struct Built {
 
 impl Built {
     pub fn program(&self, name: &str) -> &PathBuf {
-        self.programs
-            .get(name)
-            .unwrap_or_else(|| panic!("no program `{name}` in listings/Cargo.toml"))
+        self.programs.get(name).unwrap_or_else(|| {
+            panic!("no program `{name}` in listings/Cargo.toml")
+        })
     }
 }
 
@@ -37,26 +37,42 @@ pub fn build(project: &Project) -> Result<Built> {
         .output()
         .context("running cargo build -p listings")?;
     if !output.status.success() {
-        bail!("cargo build -p listings failed: the listings do not compile (see above)");
+        bail!(
+            "cargo build -p listings failed: the listings do not compile (see above)"
+        );
     }
 
     let mut programs = BTreeMap::new();
     let mut libc_rlib = None;
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<Value>(line) else { continue };
+        let Ok(message) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
         if message["reason"] != "compiler-artifact" {
             continue;
         }
         let target = &message["target"];
-        let is_bin = target["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "bin"));
+        let is_bin = target["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "bin"));
         if is_bin && let Some(exe) = message["executable"].as_str() {
-            programs.insert(target["name"].as_str().unwrap_or_default().to_owned(), exe.into());
+            programs.insert(
+                target["name"].as_str().unwrap_or_default().to_owned(),
+                exe.into(),
+            );
         }
         if target["name"] == "libc" {
             let files = message["filenames"].as_array().into_iter().flatten();
-            libc_rlib = files.filter_map(Value::as_str).find(|f| f.ends_with(".rlib")).map(PathBuf::from);
+            libc_rlib = files
+                .filter_map(Value::as_str)
+                .find(|f| f.ends_with(".rlib"))
+                .map(PathBuf::from);
         }
     }
-    let libc_rlib = libc_rlib.context("cargo build -p listings reported no libc rlib")?;
-    Ok(Built { programs, libc_rlib })
+    let libc_rlib =
+        libc_rlib.context("cargo build -p listings reported no libc rlib")?;
+    Ok(Built {
+        programs,
+        libc_rlib,
+    })
 }

@@ -162,8 +162,10 @@ mod tests {
     #[test]
     fn links_know_their_line() {
         let text = "one\n\ntwo [a](#x) and\n[b](other.md#y)\n";
-        let found: Vec<_> =
-            links(text).into_iter().map(|l| (l.line, l.destination)).collect();
+        let found: Vec<_> = links(text)
+            .into_iter()
+            .map(|l| (l.line, l.destination))
+            .collect();
         assert_eq!(found, [(3, "#x".into()), (4, "other.md#y".into())]);
     }
 

@@ -25,7 +25,9 @@ pub fn command(project: &Project, chapter: Option<&str>) -> Result<Command> {
 
     let mut command = pinned::command(project, &MDBOOK)?;
     let tools = pinned::bin_dir(project);
-    command.arg("test").env("PATH", pinned::path_with(&[&wrapper_dir, &tools])?);
+    command
+        .arg("test")
+        .env("PATH", pinned::path_with(&[&wrapper_dir, &tools])?);
     if let Some(chapter) = chapter {
         command.args(["--chapter", chapter]);
     }
@@ -36,11 +38,14 @@ pub fn command(project: &Project, chapter: Option<&str>) -> Result<Command> {
 }
 
 fn write_rustdoc_wrapper(dir: &Path, libc_rlib: &Path) -> Result<()> {
-    let sysroot = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
-        .args(["--print", "sysroot"])
-        .output()
-        .context("asking rustc for its sysroot")?;
-    let rustdoc = Path::new(String::from_utf8(sysroot.stdout)?.trim()).join("bin/rustdoc");
+    let sysroot = Command::new(
+        std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()),
+    )
+    .args(["--print", "sysroot"])
+    .output()
+    .context("asking rustc for its sysroot")?;
+    let rustdoc = Path::new(String::from_utf8(sysroot.stdout)?.trim())
+        .join("bin/rustdoc");
     let script = format!(
         "#!/bin/sh\n\
          # Written by `cargo book mdbook-test`: gives mdBook's rustdoc the\n\

@@ -19,11 +19,17 @@ pub struct Tool {
 
 /// mdBook itself. 0.5 is the first release split into library crates; the
 /// tooling uses `mdbook-driver` of the same version.
-pub const MDBOOK: Tool = Tool { krate: "mdbook", version: "0.5.4" };
+pub const MDBOOK: Tool = Tool {
+    krate: "mdbook",
+    version: "0.5.4",
+};
 
 /// The maintained fork of mdbook-linkcheck, whose 0.7.7 cannot read the
 /// render context of mdBook 0.5 ("missing field `sections`").
-pub const LINKCHECK: Tool = Tool { krate: "mdbook-linkcheck2", version: "0.13.0" };
+pub const LINKCHECK: Tool = Tool {
+    krate: "mdbook-linkcheck2",
+    version: "0.13.0",
+};
 
 pub const ALL: [Tool; 2] = [MDBOOK, LINKCHECK];
 
@@ -34,11 +40,15 @@ impl Tool {
 
     /// Whether the installed binary reports exactly the pinned version.
     fn is_installed(&self, project: &Project) -> bool {
-        let Ok(output) = Command::new(self.path(project)).arg("--version").output() else {
+        let Ok(output) =
+            Command::new(self.path(project)).arg("--version").output()
+        else {
             return false;
         };
         let reported = String::from_utf8_lossy(&output.stdout);
-        reported.split_whitespace().any(|word| word.trim_start_matches('v') == self.version)
+        reported
+            .split_whitespace()
+            .any(|word| word.trim_start_matches('v') == self.version)
     }
 }
 
@@ -72,7 +82,11 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
             .status()
             .with_context(|| format!("running cargo install {}", tool.krate))?;
         if !status.success() || !tool.is_installed(project) {
-            bail!("cargo install {} {} failed ({status})", tool.krate, tool.version);
+            bail!(
+                "cargo install {} {} failed ({status})",
+                tool.krate,
+                tool.version
+            );
         }
     }
     Ok(bin_dir(project))
@@ -83,13 +97,18 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
 pub fn command(project: &Project, tool: &Tool) -> Result<Command> {
     let bin = ensure_installed(project)?;
     let mut command = Command::new(tool.path(project));
-    command.current_dir(&project.root).env("PATH", path_with(&[&bin])?);
+    command
+        .current_dir(&project.root)
+        .env("PATH", path_with(&[&bin])?);
     Ok(command)
 }
 
 /// `$PATH` with `dirs` in front.
 pub fn path_with(front: &[&std::path::Path]) -> Result<std::ffi::OsString> {
-    let mut dirs: Vec<PathBuf> = front.iter().map(|dir| dir.to_path_buf()).collect();
-    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let mut dirs: Vec<PathBuf> =
+        front.iter().map(|dir| dir.to_path_buf()).collect();
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     Ok(std::env::join_paths(dirs)?)
 }

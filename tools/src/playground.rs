@@ -23,7 +23,8 @@ pub struct RunButton {
 }
 
 pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
-    let html = fs::read_to_string(page).with_context(|| format!("reading {}", page.display()))?;
+    let html = fs::read_to_string(page)
+        .with_context(|| format!("reading {}", page.display()))?;
     let html = Html::parse_document(&html);
     let runnable = Selector::parse("pre.playground > code").unwrap();
     let buttons = html

@@ -29,7 +29,11 @@ impl Preprocessor for IncludeCheck {
             if let BookItem::Chapter(chapter) = item
                 && let Some(path) = &chapter.source_path
             {
-                problems.extend(includes::check_chapter(&project, path, &chapter.content));
+                problems.extend(includes::check_chapter(
+                    &project,
+                    path,
+                    &chapter.content,
+                ));
             }
         }
         into_result(problems)?;
@@ -49,4 +53,3 @@ pub fn run_as_command(input: impl Read, mut output: impl Write) -> Result<()> {
     output.flush()?;
     Ok(())
 }
-

@@ -19,7 +19,7 @@ pub fn isolate_network(command: &mut Command) {
     // SAFETY: the closure runs in the forked child before exec and makes
     // only system calls, which are async-signal-safe.
     unsafe {
-        command.pre_exec(|| enter_new_network());
+        command.pre_exec(enter_new_network);
     }
 }
 
@@ -78,7 +78,8 @@ unsafe fn bring_loopback_up() -> io::Result<()> {
         for (slot, byte) in request.ifr_name.iter_mut().zip(b"lo\0") {
             *slot = *byte as libc::c_char;
         }
-        let mut result = check(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request));
+        let mut result =
+            check(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request));
         if result.is_ok() {
             request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
             result = check(libc::ioctl(fd, libc::SIOCSIFFLAGS, &request));
@@ -89,7 +90,11 @@ unsafe fn bring_loopback_up() -> io::Result<()> {
 }
 
 fn check(result: libc::c_int) -> io::Result<()> {
-    if result < 0 { Err(io::Error::last_os_error()) } else { Ok(()) }
+    if result < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 /// How a program ran.
@@ -130,12 +135,20 @@ pub struct Running {
 
 impl Running {
     pub fn spawn(mut command: Command) -> io::Result<Running> {
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let started = Instant::now();
         let mut child = command.spawn()?;
         let stdout = read_all(child.stdout.take().unwrap());
         let stderr = read_all(child.stderr.take().unwrap());
-        Ok(Running { child, started, stdout, stderr })
+        Ok(Running {
+            child,
+            started,
+            stdout,
+            stderr,
+        })
     }
 
     pub fn id(&self) -> u32 {
@@ -154,12 +167,15 @@ impl Running {
                 // The child is not reaped yet, so its pid is still ours.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
                 timed_out = true;
-                break wait4(pid, 0)?.expect("a blocking wait4 returns the child");
+                break wait4(pid, 0)?
+                    .expect("a blocking wait4 returns the child");
             }
             thread::sleep(Duration::from_millis(2));
         };
         let wall = self.started.elapsed();
-        let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        let time = |t: libc::timeval| {
+            Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000)
+        };
         Ok(Run {
             status,
             stdout: self.stdout.join().unwrap(),
@@ -183,7 +199,10 @@ pub fn run_measured(command: Command, limit: Duration) -> io::Result<Run> {
     Running::spawn(command)?.finish(limit)
 }
 
-fn wait4(pid: libc::pid_t, flags: libc::c_int) -> io::Result<Option<(ExitStatus, libc::rusage)>> {
+fn wait4(
+    pid: libc::pid_t,
+    flags: libc::c_int,
+) -> io::Result<Option<(ExitStatus, libc::rusage)>> {
     let mut status = 0;
     // SAFETY: `usage` is a plain C struct the kernel fills in.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -223,8 +242,12 @@ mod tests {
         // shared a network.
         let runs: Vec<Running> = (0..2)
             .map(|_| {
-                let mut command = Command::new(std::env::current_exe().unwrap());
-                command.args(["--exact", "process::tests::bind_port_8000_for_a_moment"]);
+                let mut command =
+                    Command::new(std::env::current_exe().unwrap());
+                command.args([
+                    "--exact",
+                    "process::tests::bind_port_8000_for_a_moment",
+                ]);
                 command.args(["--ignored", "--nocapture", "--test-threads=1"]);
                 isolate_network(&mut command);
                 Running::spawn(command).unwrap()

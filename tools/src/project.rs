@@ -81,7 +81,9 @@ impl Project {
         collect_files(&self.root.join("listings"), "rs", &mut found)?;
         let mut sources: Vec<PathBuf> = found
             .into_iter()
-            .filter(|path| !path.components().any(|c| c.as_os_str() == "target"))
+            .filter(|path| {
+                !path.components().any(|c| c.as_os_str() == "target")
+            })
             .map(|path| path.strip_prefix(&self.root).unwrap().to_path_buf())
             .collect();
         sources.sort();
@@ -94,8 +96,14 @@ impl Project {
     }
 }
 
-fn collect_files(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+fn collect_files(
+    dir: &Path,
+    extension: &str,
+    out: &mut Vec<PathBuf>,
+) -> Result<()> {
+    for entry in fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+    {
         let path = entry?.path();
         if path.is_dir() {
             collect_files(&path, extension, out)?;
@@ -117,8 +125,16 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Problem {
-        Problem { file: file.into(), line, message: message.into() }
+    pub fn new(
+        file: impl Into<PathBuf>,
+        line: usize,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
     }
 }
 

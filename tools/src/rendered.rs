@@ -46,8 +46,9 @@ impl Renderer for AsHtml {
 }
 
 pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
-    let mut book = MDBook::load(&project.root)
-        .with_context(|| format!("loading the book at {}", project.root.display()))?;
+    let mut book = MDBook::load(&project.root).with_context(|| {
+        format!("loading the book at {}", project.root.display())
+    })?;
     let declared = format!("preprocessor.{}", crate::preprocessor::NAME);
     if !book.config.contains_key(&declared) {
         bail!("book.toml must declare [{declared}] (to run before `links`)");
@@ -60,8 +61,12 @@ pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
     let mut blocks = Vec::new();
     let mut problems = Vec::new();
     for item in rendered.iter() {
-        let BookItem::Chapter(chapter) = item else { continue };
-        let Some(path) = &chapter.source_path else { continue };
+        let BookItem::Chapter(chapter) = item else {
+            continue;
+        };
+        let Some(path) = &chapter.source_path else {
+            continue;
+        };
         let source = code_blocks(&project.read_chapter(path)?);
         let shown = code_blocks(&chapter.content);
         if source.len() != shown.len() {
@@ -83,7 +88,10 @@ pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
                 ));
             }
             shown.line = written.line;
-            blocks.push(RenderedBlock { chapter: path.clone(), block: shown });
+            blocks.push(RenderedBlock {
+                chapter: path.clone(),
+                block: shown,
+            });
         }
     }
     into_result(problems)?;

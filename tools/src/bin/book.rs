@@ -28,7 +28,8 @@ fn main() -> ExitCode {
 
 fn run(args: Vec<String>) -> Result<()> {
     let project = Project::find_from_current_dir()?;
-    let (command, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unzip();
+    let (command, rest) =
+        args.split_first().map(|(c, r)| (c.as_str(), r)).unzip();
     let rest = rest.unwrap_or_default();
     match command {
         Some("serve") => {
@@ -37,17 +38,28 @@ fn run(args: Vec<String>) -> Result<()> {
             exec(mdbook)
         }
         Some("build") => {
-            let dest = rest.first().map(PathBuf::from).unwrap_or(project.root.join("book"));
+            let dest = rest
+                .first()
+                .map(PathBuf::from)
+                .unwrap_or(project.root.join("book"));
             build(&project, &dest)
         }
-        Some("mdbook-test") => exec(mdbook_test::command(&project, rest.first().map(String::as_str))?),
+        Some("mdbook-test") => exec(mdbook_test::command(
+            &project,
+            rest.first().map(String::as_str),
+        )?),
         Some("install-tools") => pinned::ensure_installed(&project).map(|_| ()),
         Some("preprocess") => match rest.first().map(String::as_str) {
             // mdBook asks whether a renderer is supported: all are.
             Some("supports") => Ok(()),
-            _ => preprocessor::run_as_command(std::io::stdin().lock(), std::io::stdout().lock()),
+            _ => preprocessor::run_as_command(
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+            ),
         },
-        _ => bail!("usage: cargo book serve|build|mdbook-test|install-tools (see README.md)"),
+        _ => bail!(
+            "usage: cargo book serve|build|mdbook-test|install-tools (see README.md)"
+        ),
     }
 }
 
@@ -65,7 +77,9 @@ fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
 }
 
 fn exec(mut command: Command) -> Result<()> {
-    let status = command.status().with_context(|| format!("running {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("running {command:?}"))?;
     if !status.success() {
         bail!("{:?} failed ({status})", command.get_program());
     }
