@@ -4,6 +4,7 @@
 //! tests the book differently.
 
 use std::fs::{self, File};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -68,7 +69,11 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
         if tool.is_installed(project) {
             continue;
         }
-        eprintln!(
+        // Written to stderr directly, not with `eprintln!`, so that the
+        // test harness does not capture it: a first `cargo test` waits
+        // here for minutes and should say why.
+        let _ = writeln!(
+            std::io::stderr(),
             "installing {} {} into {} (once; a few minutes)",
             tool.krate,
             tool.version,
