@@ -7,116 +7,37 @@
 //! another cannot take less than ten seconds) and generous on the other,
 //! so that they hold on a loaded two-core machine.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use book_tools::Project;
 use book_tools::compile_fail;
-use book_tools::listings::{self, Built};
-use book_tools::process::{Run, Running, isolate_network, join_network_of};
+use book_tools::process::{self, Running, isolate_network, join_network_of};
+use book_tools::programs::{
+    self, built, project, run, sorted_lines, wait_until_listening,
+};
 
 const SECOND: Duration = Duration::from_secs(1);
 
-fn project() -> Project {
-    Project::at(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn programs() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        listings::build(&project()).expect("the listings build")
-    })
-}
-
-/// Runs a program that finishes by itself, once per test process: several
-/// claims are checked against the same run. Runs take turns, so that a
-/// program measured for its CPU time never shares the machine with
-/// another of the book's programs.
-fn run(program: &str) -> &'static Run {
-    static RUNS: Mutex<BTreeMap<String, &'static Run>> =
-        Mutex::new(BTreeMap::new());
-    let mut runs = RUNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(run) = runs.get(program) {
-        return run;
-    }
-    let mut command = Command::new(programs().program(program));
-    isolate_network(&mut command);
-    let run = book_tools::process::run_measured(command, 60 * SECOND).unwrap();
-    assert!(
-        !run.timed_out,
-        "{program} ran for over a minute:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.status.success(),
-        "{program} failed ({}):\n{}",
-        run.status,
-        run.stderr
-    );
-    // Shown with `cargo test -- --nocapture`: what the claims are held to.
-    eprintln!("{program}: wall {:?}, CPU {:?}", run.wall, run.cpu);
-    let run: &'static Run = Box::leak(Box::new(run));
-    runs.insert(program.to_owned(), run);
-    run
-}
-
 /// The sample output the chapter shows for a program.
 fn sample_output(name: &str) -> String {
-    let path = project()
-        .root
-        .join("listings/part3-io/output")
-        .join(format!("{name}.txt"));
-    fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn sorted_lines(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines.sort();
-    lines
-}
-
-/// Waits until process `pid` listens on TCP port `port` in its network,
-/// as the kernel reports in `/proc/PID/net/tcp`.
-fn wait_until_listening(pid: u32, port: u16, limit: Duration) {
-    let started = Instant::now();
-    let local = format!(":{port:04X} ");
-    while started.elapsed() < limit {
-        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp"))
-            .unwrap_or_default();
-        // Columns: slot, local address, remote address, state (0A: LISTEN).
-        let listening = table.lines().any(|line| {
-            let columns: Vec<&str> = line.split_whitespace().collect();
-            columns.len() > 3
-                && format!("{} ", columns[1]).ends_with(&local)
-                && columns[3] == "0A"
-        });
-        if listening {
-            return;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    panic!("process {pid} did not listen on port {port} within {limit:?}");
+    programs::sample_output("part3-io", name)
 }
 
 #[test]
 fn blocking_client_prints_start_then_end_a_second_later() {
-    let mut server = Command::new(programs().program("part3-blocking-server"));
+    let mut server = Command::new(built().program("part3-blocking-server"));
     isolate_network(&mut server);
     let server = Running::spawn(server).unwrap();
     wait_until_listening(server.id(), 8000, 30 * SECOND);
 
-    let mut client = Command::new(programs().program("part3-blocking-client"));
+    let mut client = Command::new(built().program("part3-blocking-client"));
     join_network_of(&mut client, server.id()).unwrap();
-    let client =
-        book_tools::process::run_measured(client, 30 * SECOND).unwrap();
+    let client = process::run_measured(client, 30 * SECOND).unwrap();
     let server = server.kill().unwrap();
 
     assert!(

@@ -7,8 +7,8 @@
 
 pub mod claims;
 pub mod compile_fail;
-pub mod fragments;
 pub mod includes;
+pub mod links;
 pub mod listings;
 pub mod markdown;
 pub mod mdbook_test;
@@ -16,6 +16,7 @@ pub mod pinned;
 pub mod playground;
 pub mod preprocessor;
 pub mod process;
+pub mod programs;
 pub mod project;
 pub mod rendered;
 

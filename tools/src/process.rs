@@ -214,6 +214,16 @@ fn wait4(
     }
 }
 
+/// `text` without the terminal color codes some tools print even into a
+/// pipe, for readable failure messages.
+pub fn without_colors(text: &str) -> String {
+    static COLOR: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| {
+            regex::Regex::new("\x1b\\[[0-9;]*m").unwrap()
+        });
+    COLOR.replace_all(text, "").into_owned()
+}
+
 fn read_all(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
@@ -280,6 +290,12 @@ mod tests {
         assert!(busy.cpu > Duration::from_millis(50), "{busy:?}");
         assert!(idle.cpu_share() < 0.2, "{idle:?}");
         assert!(idle.wall >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn colors_are_removed_from_messages() {
+        let colored = "\x1b[1m\x1b[38;5;9merror\x1b[0m: File not found";
+        assert_eq!(without_colors(colored), "error: File not found");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
-use book_tools::{Project, fragments, mdbook_test, preprocessor};
+use book_tools::{Project, links, mdbook_test, preprocessor};
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -63,7 +63,7 @@ fn run(args: Vec<String>) -> Result<()> {
     }
 }
 
-/// `mdbook build` (HTML and link check), then the fragment check.
+/// `mdbook build` (HTML and link check), then the link check.
 fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
     let mut mdbook = pinned::command(project, &MDBOOK)?;
     mdbook.arg("build").arg("--dest-dir").arg(dest);
@@ -71,7 +71,7 @@ fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
     if !status.success() {
         bail!("mdbook build failed ({status})");
     }
-    into_result(fragments::check(project, &dest.join("html"))?)?;
+    into_result(links::check(project, &dest.join("html"))?)?;
     eprintln!("The book is in {}", dest.join("html").display());
     Ok(())
 }
