@@ -3,9 +3,11 @@
 //! claim is tied to a test, and `mdbook test` passes.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::thread;
 use std::time::Duration;
 
 use book_tools::process::{self, Run, isolate_network, without_colors};
@@ -88,82 +90,127 @@ fn every_claim_names_a_test_and_every_claim_test_a_claim() {
     assert_no_problems(claims::check(&project()).unwrap());
 }
 
-#[test]
-fn mdbook_test_passes() {
-    let mut mdbook = mdbook_test::command(&project(), None).unwrap();
-    // mdbook test runs the book's servers, which all listen on port 8000.
-    isolate_network(&mut mdbook);
-    let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
-    assert!(
-        run.status.success(),
-        "mdbook test failed:\n{}\n{}",
-        run.stdout,
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("ERROR"),
-        "mdbook test complained:\n{}",
-        run.stderr
-    );
+/// The chapters a reader sees: every Markdown file but the summary.
+fn chapter_pages() -> Vec<PathBuf> {
+    let chapters = project().chapters().unwrap();
+    chapters
+        .into_iter()
+        .filter(|c| c != Path::new("SUMMARY.md"))
+        .collect()
 }
 
-/// What each Run button sends compiles and runs with only std and libc
-/// (what the Playground offers these programs), in the book's edition, and
-/// finishes well inside the few seconds the button waits.
+/// Runs `check` on every item, four at a time (the book's programs mostly
+/// sleep, each in a network of its own), and fails with every failure.
+fn check_all<T: Sync>(
+    items: &[T],
+    check: impl Fn(&T) -> Result<(), String> + Sync,
+) {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while let Some(item) =
+                    items.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    if let Err(failure) = check(item) {
+                        failures.lock().unwrap().push(failure);
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `mdbook test`, a chapter at a time, the chapters side by side (each in a
+/// network of its own: the book's servers all listen on port 8000).
 #[test]
-fn every_run_button_sends_a_program_that_runs_with_std_and_libc() {
+fn mdbook_test_passes() {
+    let project = project();
+    let wrapper_dir = mdbook_test::prepare(&project).unwrap();
+    check_all(&chapter_pages(), |chapter| {
+        let chapter = chapter.to_str().unwrap();
+        let mut mdbook =
+            mdbook_test::command(&project, &wrapper_dir, Some(chapter))
+                .unwrap();
+        isolate_network(&mut mdbook);
+        let run =
+            process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+        let output = without_colors(&format!("{}{}", run.stdout, run.stderr));
+        if !run.status.success() || output.contains("ERROR") {
+            return Err(format!(
+                "mdbook test --chapter {chapter} failed:\n{output}"
+            ));
+        }
+        Ok(())
+    });
+}
+
+/// What each Run button sends compiles and runs with only the crates the
+/// Playground offers (std, libc, futures, tokio), in the book's edition,
+/// and finishes well inside the few seconds the button waits.
+#[test]
+fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     let (run, dest) = built_book();
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
     let project = project();
     let edition = project.edition().unwrap();
-    let libc = listings::build(&project).unwrap().libc_rlib;
+    let crates = listings::build(&project).unwrap().rustc_args();
     let work = tempfile::tempdir().unwrap();
-    let mut checked = 0;
-    for chapter in project.chapters().unwrap() {
+
+    let mut buttons = Vec::new();
+    for chapter in chapter_pages() {
         let page = dest.join("html").join(chapter.with_extension("html"));
-        if !page.exists() {
-            continue; // SUMMARY.md
-        }
         for button in playground::run_buttons(&page).unwrap() {
-            let name =
-                format!("{} Run button {}", chapter.display(), button.index);
-            assert_eq!(
-                button.edition.as_deref(),
-                Some(edition.as_str()),
-                "{name}"
-            );
-            let source = work.path().join("main.rs");
-            let binary = work.path().join("main");
-            fs::write(&source, &button.code).unwrap();
-            let compiled = Command::new("rustc")
-                .arg(&source)
-                .args(["--edition", &edition, "-o"])
-                .arg(&binary)
-                .arg("--extern")
-                .arg(format!("libc={}", libc.display()))
-                .output()
-                .unwrap();
-            assert!(
-                compiled.status.success(),
-                "{name} sends a program that does not compile:\n{}",
-                String::from_utf8_lossy(&compiled.stderr)
-            );
-            let mut program = Command::new(&binary);
-            isolate_network(&mut program);
-            let ran =
-                process::run_measured(program, Duration::from_secs(5)).unwrap();
-            assert!(
-                !ran.timed_out,
-                "{name} runs longer than the Playground waits"
-            );
-            assert!(
-                ran.status.success(),
-                "{name} fails ({}):\n{}",
-                ran.status,
-                ran.stderr
-            );
-            checked += 1;
+            buttons.push((
+                format!("{} Run button {}", chapter.display(), button.index),
+                button,
+            ));
         }
     }
-    assert!(checked > 0, "the built book has no Run button at all");
+    assert!(
+        !buttons.is_empty(),
+        "the built book has no Run button at all"
+    );
+
+    check_all(&buttons, |(name, button)| {
+        if button.edition.as_deref() != Some(edition.as_str()) {
+            return Err(format!("{name} sends edition {:?}", button.edition));
+        }
+        let dir = work.path().join(name.replace([' ', '/', '.'], "-"));
+        fs::create_dir_all(&dir).unwrap();
+        let (source, binary) = (dir.join("main.rs"), dir.join("main"));
+        fs::write(&source, &button.code).unwrap();
+        let compiled = Command::new("rustc")
+            .arg(&source)
+            .args(["--edition", &edition, "-o"])
+            .arg(&binary)
+            .args(&crates)
+            .output()
+            .unwrap();
+        if !compiled.status.success() {
+            let errors = String::from_utf8_lossy(&compiled.stderr);
+            return Err(format!(
+                "{name} sends a program that does not compile:\n{errors}"
+            ));
+        }
+        let mut program = Command::new(&binary);
+        isolate_network(&mut program);
+        let ran =
+            process::run_measured(program, Duration::from_secs(5)).unwrap();
+        if ran.timed_out {
+            return Err(format!(
+                "{name} runs longer than the Playground waits"
+            ));
+        }
+        if !ran.status.success() {
+            return Err(format!(
+                "{name} fails ({}):\n{}",
+                ran.status, ran.stderr
+            ));
+        }
+        Ok(())
+    });
 }

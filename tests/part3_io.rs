@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use book_tools::compile_fail;
 use book_tools::process::{self, Running, isolate_network, join_network_of};
 use book_tools::programs::{
-    self, built, project, run, sorted_lines, wait_until_listening,
+    self, built, project, run, run_beside_others, sorted_lines,
+    wait_until_listening,
 };
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -26,6 +27,17 @@ const SECOND: Duration = Duration::from_secs(1);
 /// The sample output the chapter shows for a program.
 fn sample_output(name: &str) -> String {
     programs::sample_output("part3-io", name)
+}
+
+// The programs that only sleep run beside others; the busy and the poll
+// loop, measured for their CPU time, run alone (`programs::run`).
+
+fn one_server_thread() -> &'static process::Run {
+    run_beside_others("part3-one-server-thread")
+}
+
+fn thread_per_connection() -> &'static process::Run {
+    run_beside_others("part3-thread-per-connection")
 }
 
 #[test]
@@ -63,13 +75,28 @@ fn every_client_gets_its_start_and_end_lines() {
         .collect();
     let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
     expected.sort();
-    for (program, sample) in [
-        ("part3-one-server-thread", "one_server_thread"),
-        ("part3-thread-per-connection", "thread_per_connection"),
-        ("part3-busy-loop", "busy_loop"),
-        ("part3-poll-loop", "poll_loop"),
+    for (program, sample, output) in [
+        (
+            "part3-one-server-thread",
+            "one_server_thread",
+            &one_server_thread().stdout,
+        ),
+        (
+            "part3-thread-per-connection",
+            "thread_per_connection",
+            &thread_per_connection().stdout,
+        ),
+        (
+            "part3-busy-loop",
+            "busy_loop",
+            &run("part3-busy-loop").stdout,
+        ),
+        (
+            "part3-poll-loop",
+            "poll_loop",
+            &run("part3-poll-loop").stdout,
+        ),
     ] {
-        let output = &run(program).stdout;
         assert_eq!(
             sorted_lines(output),
             expected,
@@ -86,7 +113,7 @@ fn every_client_gets_its_start_and_end_lines() {
 
 #[test]
 fn one_server_thread_takes_about_ten_seconds() {
-    let run = run("part3-one-server-thread");
+    let run = one_server_thread();
     assert!(
         run.wall >= 10 * SECOND,
         "ten one-second sleeps in a row: {:?}",
@@ -97,7 +124,7 @@ fn one_server_thread_takes_about_ten_seconds() {
 
 #[test]
 fn thread_per_connection_takes_about_one_second() {
-    let run = run("part3-thread-per-connection");
+    let run = thread_per_connection();
     assert!(run.wall >= SECOND, "{:?}", run.wall);
     assert!(
         run.wall < 3 * SECOND,
@@ -190,7 +217,7 @@ fn thread_without_move_borrows_n() {
 
 #[test]
 fn thread_per_connection_starts_every_client_before_ending_any() {
-    let run = &run("part3-thread-per-connection").stdout;
+    let run = &thread_per_connection().stdout;
     for output in [run, &sample_output("thread_per_connection")] {
         let lines: Vec<&str> = output.lines().collect();
         assert_eq!(lines.len(), 20, "{output}");

@@ -1,8 +1,10 @@
 //! The listings crate, built the way a reader builds it
 //! (`cargo build -p listings`), and what the build produced.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -15,8 +17,11 @@ use crate::Project;
 pub struct Built {
     /// Each program by its bin name, e.g. `part3-poll-loop`.
     pub programs: BTreeMap<String, PathBuf>,
-    /// The exact libc rlib the programs link, for `--extern libc=...`.
-    pub libc_rlib: PathBuf,
+    /// The exact rlib of each crate the listings depend on (libc, futures,
+    /// tokio), by crate name.
+    pub externs: BTreeMap<String, PathBuf>,
+    /// Where the rlibs of their own dependencies are.
+    pub library_dirs: BTreeSet<PathBuf>,
 }
 
 impl Built {
@@ -24,6 +29,29 @@ impl Built {
         self.programs.get(name).unwrap_or_else(|| {
             panic!("no program `{name}` in listings/Cargo.toml")
         })
+    }
+
+    /// The arguments that give rustc (or rustdoc) exactly the crates the
+    /// listings use, as the Playground gives them to its programs:
+    /// `--extern NAME=RLIB` for each, and `-L dependency=DIR` for theirs.
+    ///
+    /// `-L` alone is not enough: the toolchain ships a libc rlib of its
+    /// own, and rustc refuses to choose between two (E0464).
+    pub fn rustc_args(&self) -> Vec<OsString> {
+        let mut args = Vec::new();
+        for (name, rlib) in &self.externs {
+            args.push("--extern".into());
+            let mut arg = OsString::from(format!("{name}="));
+            arg.push(rlib);
+            args.push(arg);
+        }
+        for dir in &self.library_dirs {
+            args.push("-L".into());
+            let mut arg = OsString::from("dependency=");
+            arg.push(dir);
+            args.push(arg);
+        }
+        args
     }
 }
 
@@ -42,8 +70,11 @@ pub fn build(project: &Project) -> Result<Built> {
         );
     }
 
+    let direct =
+        direct_dependencies(&project.root.join("listings/Cargo.toml"))?;
     let mut programs = BTreeMap::new();
-    let mut libc_rlib = None;
+    let mut externs = BTreeMap::new();
+    let mut library_dirs = BTreeSet::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -52,27 +83,50 @@ pub fn build(project: &Project) -> Result<Built> {
             continue;
         }
         let target = &message["target"];
-        let is_bin = target["kind"]
-            .as_array()
-            .is_some_and(|k| k.iter().any(|k| k == "bin"));
-        if is_bin && let Some(exe) = message["executable"].as_str() {
-            programs.insert(
-                target["name"].as_str().unwrap_or_default().to_owned(),
-                exe.into(),
-            );
+        let name = target["name"].as_str().unwrap_or_default();
+        let kinds = target["kind"].as_array().into_iter().flatten();
+        if kinds.clone().any(|k| k == "bin")
+            && let Some(exe) = message["executable"].as_str()
+        {
+            programs.insert(name.to_owned(), exe.into());
         }
-        if target["name"] == "libc" {
-            let files = message["filenames"].as_array().into_iter().flatten();
-            libc_rlib = files
-                .filter_map(Value::as_str)
-                .find(|f| f.ends_with(".rlib"))
-                .map(PathBuf::from);
+        if !kinds.clone().any(|k| k == "lib" || k == "rlib") {
+            continue;
+        }
+        let files = message["filenames"].as_array().into_iter().flatten();
+        let Some(rlib) = files
+            .filter_map(Value::as_str)
+            .find(|f| f.ends_with(".rlib"))
+        else {
+            continue;
+        };
+        let rlib = PathBuf::from(rlib);
+        library_dirs.insert(rlib.parent().unwrap().to_path_buf());
+        if direct.contains(name) {
+            externs.insert(name.to_owned(), rlib);
         }
     }
-    let libc_rlib =
-        libc_rlib.context("cargo build -p listings reported no libc rlib")?;
+    if let Some(missing) =
+        direct.iter().find(|name| !externs.contains_key(*name))
+    {
+        bail!("cargo build -p listings reported no rlib for {missing}");
+    }
     Ok(Built {
         programs,
-        libc_rlib,
+        externs,
+        library_dirs,
     })
+}
+
+/// The crate names in `[dependencies]` of a manifest (`-` read as `_`).
+fn direct_dependencies(manifest: &Path) -> Result<BTreeSet<String>> {
+    let text = fs::read_to_string(manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
+    let manifest: toml::Table = text.parse()?;
+    let dependencies = manifest.get("dependencies").and_then(|d| d.as_table());
+    Ok(dependencies
+        .into_iter()
+        .flat_map(|table| table.keys())
+        .map(|name| name.replace('-', "_"))
+        .collect())
 }

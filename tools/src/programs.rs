@@ -1,14 +1,15 @@
 //! The book's programs under test: built once per test process as a
 //! reader builds them, each run in a network of its own and measured.
 //!
-//! Runs take turns: a program measured for its CPU time never shares the
-//! machine with another of the book's programs started by the same test
-//! process.
+//! A program measured for its CPU time runs alone: no other of the book's
+//! programs started by the same test process shares the machine with it.
+//! Programs whose claims are about the wall-clock time of sleeping may run
+//! beside each other.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -32,13 +33,25 @@ pub fn built() -> &'static Built {
     })
 }
 
-/// One turn at a time for the book's programs in this process.
-static TURN: Mutex<()> = Mutex::new(());
+/// Held exclusively by runs that must be alone, shared by the others.
+static TURN: RwLock<()> = RwLock::new(());
 
-/// Runs `program` in a network of its own, killing it after `limit`.
-/// Nothing is asserted: for a program expected to hang or fail.
+/// Runs `program` alone, in a network of its own, killing it after
+/// `limit`. Nothing is asserted: for a program expected to hang or fail.
 pub fn measure(program: &str, limit: Duration) -> Run {
-    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _alone = TURN
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    measure_now(program, limit)
+}
+
+/// Like [`measure`], but beside other programs that allow company.
+pub fn measure_beside_others(program: &str, limit: Duration) -> Run {
+    let _shared = TURN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    measure_now(program, limit)
+}
+
+fn measure_now(program: &str, limit: Duration) -> Run {
     let mut command = Command::new(built().program(program));
     isolate_network(&mut command);
     let run = process::run_measured(command, limit).unwrap();
@@ -50,30 +63,45 @@ pub fn measure(program: &str, limit: Duration) -> Run {
     run
 }
 
-/// Runs `program`, which must finish successfully within [`RUN_LIMIT`],
-/// once per test process: several claims are checked against one run.
+/// Runs `program` alone; it must finish successfully within
+/// [`RUN_LIMIT`]. Once per test process: several claims are checked
+/// against one run.
 pub fn run(program: &str) -> &'static Run {
-    static RUNS: Mutex<BTreeMap<String, &'static Run>> =
-        Mutex::new(BTreeMap::new());
-    let mut runs = RUNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(run) = runs.get(program) {
-        return run;
-    }
-    let run = measure(program, RUN_LIMIT);
-    assert!(
-        !run.timed_out,
-        "{program} ran for over {RUN_LIMIT:?}:\n{}",
-        run.stderr
-    );
-    assert!(
-        run.status.success(),
-        "{program} failed ({}):\n{}",
-        run.status,
-        run.stderr
-    );
-    let run: &'static Run = Box::leak(Box::new(run));
-    runs.insert(program.to_owned(), run);
-    run
+    run_once(program, measure)
+}
+
+/// Like [`run`], for a program whose claims hold in company (wall-clock
+/// time spent sleeping, output).
+pub fn run_beside_others(program: &str) -> &'static Run {
+    run_once(program, measure_beside_others)
+}
+
+fn run_once(program: &str, measure: fn(&str, Duration) -> Run) -> &'static Run {
+    static RUNS: OnceLock<Mutex<BTreeMap<String, &'static OnceLock<Run>>>> =
+        OnceLock::new();
+    // One slot per program, so that runs of different programs can go on
+    // at once while a second caller for the same program waits.
+    let slot = *RUNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry(program.to_owned())
+        .or_insert_with(|| Box::leak(Box::default()));
+    slot.get_or_init(|| {
+        let run = measure(program, RUN_LIMIT);
+        assert!(
+            !run.timed_out,
+            "{program} ran for over {RUN_LIMIT:?}:\n{}",
+            run.stderr
+        );
+        assert!(
+            run.status.success(),
+            "{program} failed ({}):\n{}",
+            run.status,
+            run.stderr
+        );
+        run
+    })
 }
 
 /// The sample output a chapter shows: `listings/<part>/output/<name>.txt`.

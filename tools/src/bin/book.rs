@@ -44,10 +44,11 @@ fn run(args: Vec<String>) -> Result<()> {
                 .unwrap_or(project.root.join("book"));
             build(&project, &dest)
         }
-        Some("mdbook-test") => exec(mdbook_test::command(
-            &project,
-            rest.first().map(String::as_str),
-        )?),
+        Some("mdbook-test") => {
+            let wrapper_dir = mdbook_test::prepare(&project)?;
+            let chapter = rest.first().map(String::as_str);
+            exec(mdbook_test::command(&project, &wrapper_dir, chapter)?)
+        }
         Some("install-tools") => pinned::ensure_installed(&project).map(|_| ()),
         Some("preprocess") => match rest.first().map(String::as_str) {
             // mdBook asks whether a renderer is supported: all are.
