@@ -192,6 +192,7 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::messages;
 
     #[test]
     fn markers_are_found_with_their_lines() {
@@ -234,11 +235,7 @@ mod tests {
             "#[test]\nfn checked() {}\n#[test]\nfn unclaimed() {}\n",
         )
         .unwrap();
-        let found: Vec<String> = check(&Project::at(dir.path()))
-            .unwrap()
-            .iter()
-            .map(Problem::to_string)
-            .collect();
+        let found = messages(&check(&Project::at(dir.path())).unwrap());
         assert_eq!(found.len(), 2, "{found:#?}");
         assert!(
             found[0]

@@ -212,6 +212,7 @@ fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::messages;
 
     fn project_with(listing: &str) -> (tempfile::TempDir, Project) {
         let dir = tempfile::tempdir().unwrap();
@@ -290,11 +291,7 @@ mod tests {
             "{{#include ../listings/prog.rs:shown}}\n",
         )
         .unwrap();
-        let found: Vec<String> = check_everything_is_shown(&project)
-            .unwrap()
-            .iter()
-            .map(Problem::to_string)
-            .collect();
+        let found = messages(&check_everything_is_shown(&project).unwrap());
         assert_eq!(
             found,
             [

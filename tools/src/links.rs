@@ -88,6 +88,7 @@ fn ids_of(page: &Path) -> Option<BTreeSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::messages;
 
     #[test]
     fn links_and_fragments_are_checked_on_the_same_page_and_others() {
@@ -103,11 +104,7 @@ mod tests {
         fs::write(src.join("b.md"), "").unwrap();
         fs::write(html.join("a.html"), "<h2 id=\"here\">Here</h2>").unwrap();
         fs::write(html.join("b.html"), "<p><a id=\"there\"></a></p>").unwrap();
-        let found: Vec<String> = check(&Project::at(dir.path()), &html)
-            .unwrap()
-            .iter()
-            .map(Problem::to_string)
-            .collect();
+        let found = messages(&check(&Project::at(dir.path()), &html).unwrap());
         assert_eq!(
             found,
             [

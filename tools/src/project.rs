@@ -144,6 +144,11 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Each problem as its `file:line: message` line.
+pub fn messages(problems: &[Problem]) -> Vec<String> {
+    problems.iter().map(Problem::to_string).collect()
+}
+
 /// Turns a list of problems into an error that prints one per line.
 pub fn into_result(mut problems: Vec<Problem>) -> Result<()> {
     if problems.is_empty() {
@@ -151,6 +156,6 @@ pub fn into_result(mut problems: Vec<Problem>) -> Result<()> {
     }
     problems.sort();
     problems.dedup();
-    let lines: Vec<String> = problems.iter().map(Problem::to_string).collect();
+    let lines = messages(&problems);
     bail!("{} problem(s):\n{}", problems.len(), lines.join("\n"))
 }
