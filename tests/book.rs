@@ -2,7 +2,7 @@
 //! fragments resolve, every include names a real file and anchor, every
 //! claim is tied to a test, and `mdbook test` passes.
 
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,9 +31,17 @@ fn assert_no_problems(problems: Vec<Problem>) {
 /// once for all the tests here.
 fn built_book() -> &'static (Run, PathBuf) {
     static BUILT: OnceLock<(Run, PathBuf)> = OnceLock::new();
+    static LOCK: OnceLock<File> = OnceLock::new();
     BUILT.get_or_init(|| {
         let project = project();
-        let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book");
+        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        // Another `cargo test` of this checkout waits until this process
+        // has finished with the built book (the lock ends with it).
+        let lock = File::create(scratch.join("book.lock")).unwrap();
+        lock.lock().unwrap();
+        LOCK.set(lock).unwrap();
+
+        let dest = scratch.join("book");
         let mut mdbook = pinned::command(&project, &pinned::MDBOOK).unwrap();
         mdbook.arg("build").arg("--dest-dir").arg(&dest);
         // mdbook-linkcheck2 prints a backtrace with each error if asked.

@@ -43,9 +43,12 @@ pub fn prepare(project: &Project) -> Result<PathBuf> {
         rustdoc.display(),
         quoted.join(" ")
     );
-    let path = wrapper_dir.join("rustdoc");
-    fs::write(&path, script)?;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755))?;
+    // Written aside and renamed into place, so that a second test run at
+    // the same time never executes a half-written script.
+    let aside = wrapper_dir.join(format!("rustdoc.{}", std::process::id()));
+    fs::write(&aside, script)?;
+    fs::set_permissions(&aside, fs::Permissions::from_mode(0o755))?;
+    fs::rename(&aside, wrapper_dir.join("rustdoc"))?;
     Ok(wrapper_dir)
 }
 
