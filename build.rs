@@ -3,12 +3,16 @@
 //!
 //! - blocks that should compile go to skeptic, one Markdown file per
 //!   block, padded so that skeptic names each test after the chapter and
-//!   the line of its fence (`part3_io_line_120` is `src/part3-io.md:120`);
+//!   the line of its fence (`part3_io_line_120` is `src/part3-io.md:120`).
+//!   They are generated `ignore`d: `tests/chapters.rs` runs each chapter's
+//!   blocks in a process of its own (see there), and lists the chapters
+//!   and their block counts from `chapter-blocks.rs`;
 //! - `compile_fail` blocks become tests that the program fails with the
 //!   error code the block names.
 //!
 //! `tests/chapters.rs` includes both generated files.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,16 +36,26 @@ fn main() {
 
     let mut skeptic_inputs = Vec::new();
     let mut compile_fail_tests = String::new();
+    let mut blocks_per_chapter = BTreeMap::<String, usize>::new();
     for rendered in blocks.iter().filter(|r| r.block.is_rust()) {
         if rendered.block.has("compile_fail") {
             compile_fail_tests.push_str(&compile_fail_test(rendered));
-        } else {
+        } else if !rendered.block.has("ignore") {
             skeptic_inputs.push(skeptic_input(&out_dir, rendered));
+            *blocks_per_chapter.entry(test_stem(rendered)).or_default() += 1;
         }
     }
     write_if_changed(
         &out_dir.join("compile-fail-tests.rs"),
         &compile_fail_tests,
+    );
+    write_if_changed(
+        &out_dir.join("chapter-blocks.rs"),
+        &format!(
+            "/// Each chapter's test name prefix and its number of blocks.\n\
+             const CHAPTER_BLOCKS: &[(&str, usize)] = &{:?};\n",
+            Vec::from_iter(blocks_per_chapter)
+        ),
     );
     if skeptic_inputs.is_empty() {
         // skeptic writes nothing for no input; the test file includes this.
@@ -64,9 +78,23 @@ fn skeptic_input(out_dir: &Path, rendered: &RenderedBlock) -> PathBuf {
         .join(block.line.to_string())
         .join(format!("{stem}.md"));
     let padding = "\n".repeat(block.line - 1);
-    let markdown = format!("{padding}```{}\n{}```\n", block.info, block.code);
+    let markdown =
+        format!("{padding}```{},ignore\n{}```\n", block.info, block.code);
     write_if_changed(&path, &markdown);
     path
+}
+
+/// The name skeptic gives the chapter's tests, before `_line_N`: the
+/// chapter's file stem, lowercase, non-alphanumerics as `_`.
+fn test_stem(rendered: &RenderedBlock) -> String {
+    let chapter = rendered.chapter.with_extension("");
+    chapter
+        .to_string_lossy()
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 fn compile_fail_test(rendered: &RenderedBlock) -> String {

@@ -1,0 +1,479 @@
+//! The claims of the Introduction (`src/introduction.md`), each checked
+//! against the program the chapter shows, built from `listings/` as a
+//! reader builds it.
+//!
+//! Time bounds are physics on one side (ten one-second sleeps one after
+//! another cannot take less than ten seconds) and generous on the other,
+//! so that they hold on a loaded two-core machine. The program that starts
+//! too many threads runs alone, and its claims that depend on the kernel's
+//! limits are checked only where `/proc` shows limits like the ones the
+//! chapter describes.
+
+use std::fs;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::thread;
+use std::time::Duration;
+
+use book_tools::process::{Run, Running, isolate_network};
+use book_tools::programs::{self, built, run_beside_others};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The sample output the chapter shows for a program.
+fn sample_output(name: &str) -> String {
+    programs::sample_output("introduction", name)
+}
+
+// Every program here only sleeps, except the one that starts too many
+// threads: it runs alone, once, and is expected to fail.
+
+/// The programs that only sleep. They run side by side, all at once, as
+/// soon as a test needs any of them: the test harness runs only as many
+/// tests at a time as the machine has cores, and two of these programs
+/// take ten seconds each.
+const SLEEPERS: [&str; 5] = [
+    "intro-ten-threads",
+    "intro-thousand-threads",
+    "intro-ten-tasks",
+    "intro-blocking-sleep",
+    "intro-serial-await",
+];
+
+/// The run of `program`, one of [`SLEEPERS`].
+fn sleeper(program: &str) -> &'static Run {
+    thread::scope(|scope| {
+        for other in SLEEPERS {
+            // Each program runs once; a later call waits for that run.
+            scope.spawn(move || run_beside_others(other));
+        }
+    });
+    run_beside_others(program)
+}
+
+fn ten_threads() -> &'static Run {
+    sleeper("intro-ten-threads")
+}
+
+fn thousand_threads() -> &'static Run {
+    sleeper("intro-thousand-threads")
+}
+
+fn ten_tasks() -> &'static Run {
+    sleeper("intro-ten-tasks")
+}
+
+fn blocking_sleep() -> &'static Run {
+    sleeper("intro-blocking-sleep")
+}
+
+fn serial_await() -> &'static Run {
+    sleeper("intro-serial-await")
+}
+
+fn too_many_threads() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    // Killed after 30 s if it ever runs that long; the claim is that it
+    // stops by itself within a few.
+    RUN.get_or_init(|| programs::measure("intro-too-many-threads", 30 * SECOND))
+}
+
+/// The twenty lines of ten jobs, sorted.
+fn twenty_job_lines() -> Vec<String> {
+    let mut lines: Vec<String> = (0..10)
+        .flat_map(|n| [format!("start {n}"), format!("end {n}")])
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The lines a job printed ("start N" and "end N"), in their order.
+fn job_lines(output: &str) -> Vec<&str> {
+    output
+        .lines()
+        .filter(|line| line.starts_with("start ") || line.starts_with("end "))
+        .collect()
+}
+
+/// The number `main` reports in "threads that ran jobs: N".
+fn threads_that_ran_jobs(output: &str) -> usize {
+    let line = output
+        .lines()
+        .find_map(|line| line.strip_prefix("threads that ran jobs: "))
+        .unwrap_or_else(|| panic!("no thread count in:\n{output}"));
+    line.parse().unwrap()
+}
+
+fn assert_about_one_second(program: &str, run: &Run) {
+    assert!(run.wall >= SECOND, "{program}: {:?}", run.wall);
+    assert!(
+        run.wall < 3 * SECOND,
+        "{program}: the sleeps overlap, {:?}",
+        run.wall
+    );
+}
+
+fn assert_about_ten_seconds(program: &str, run: &Run) {
+    assert!(
+        run.wall >= 10 * SECOND,
+        "{program}: ten one-second sleeps in a row, {:?}",
+        run.wall
+    );
+    assert!(run.wall < 15 * SECOND, "{program}: {:?}", run.wall);
+}
+
+/// Each job's "start" line directly followed by its own "end" line.
+fn assert_one_job_after_another(program: &str, output: &str) {
+    let lines = job_lines(output);
+    assert_eq!(lines.len(), 20, "{program}:\n{output}");
+    for pair in lines.chunks(2) {
+        let n = pair[0].strip_prefix("start ");
+        assert!(n.is_some(), "{program}:\n{output}");
+        assert_eq!(pair[1].strip_prefix("end "), n, "{program}:\n{output}");
+    }
+}
+
+#[test]
+fn ten_threads_take_about_one_second() {
+    assert_about_one_second("intro-ten-threads", ten_threads());
+}
+
+#[test]
+fn every_job_prints_its_start_and_end_lines() {
+    let expected = twenty_job_lines();
+    for (program, output, sample) in [
+        ("intro-ten-threads", &ten_threads().stdout, "ten_threads"),
+        ("intro-ten-tasks", &ten_tasks().stdout, "ten_tasks"),
+        (
+            "intro-blocking-sleep",
+            &blocking_sleep().stdout,
+            "blocking_sleep",
+        ),
+    ] {
+        for output in [output, &sample_output(sample)] {
+            let mut lines = job_lines(output);
+            lines.sort();
+            assert_eq!(lines, expected, "{program} printed:\n{output}");
+        }
+    }
+}
+
+#[test]
+fn all_ten_jobs_start_before_any_ends() {
+    for (program, output, sample) in [
+        ("intro-ten-threads", &ten_threads().stdout, "ten_threads"),
+        ("intro-ten-tasks", &ten_tasks().stdout, "ten_tasks"),
+    ] {
+        for output in [output, &sample_output(sample)] {
+            let lines = job_lines(output);
+            assert_eq!(lines.len(), 20, "{program}:\n{output}");
+            assert!(
+                lines[..10].iter().all(|line| line.starts_with("start ")),
+                "{program}:\n{output}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ten_threads_ran_the_ten_jobs() {
+    for output in [&ten_threads().stdout, &sample_output("ten_threads")] {
+        assert_eq!(threads_that_ran_jobs(output), 10, "{output}");
+    }
+}
+
+#[test]
+fn thousand_threads_take_about_one_second() {
+    let run = thousand_threads();
+    assert_about_one_second("intro-thousand-threads", run);
+    for output in [&run.stdout, &sample_output("thousand_threads")] {
+        assert_eq!(threads_that_ran_jobs(output), 1000, "{output}");
+        // What the program measured itself, from start to last join.
+        let took = output
+            .lines()
+            .find_map(|line| line.strip_prefix("all 1000 jobs done after "))
+            .unwrap_or_else(|| panic!("no time in:\n{output}"));
+        let took = parse_duration(took);
+        assert!(took >= SECOND && took < 3 * SECOND, "{output}");
+    }
+}
+
+/// One line of progress from `intro-too-many-threads`.
+#[derive(Debug)]
+struct Report {
+    threads: usize,
+    after: Duration,
+    mappings: usize,
+}
+
+/// "2000 threads after 80.82ms, 8056 memory mappings"
+fn reports(output: &str) -> Vec<Report> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let (threads, rest) = line.split_once(" threads after ")?;
+            let (after, rest) = rest.split_once(", ")?;
+            let mappings = rest.strip_suffix(" memory mappings")?;
+            Some(Report {
+                threads: threads.parse().ok()?,
+                after: parse_duration(after),
+                mappings: mappings.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// A duration as `{:.2?}` prints it: "80.82ms", "1.08s", "512.00µs".
+fn parse_duration(text: &str) -> Duration {
+    let (number, unit) = text
+        .find(|c: char| c.is_alphabetic() || c == 'µ')
+        .map(|at| text.split_at(at))
+        .unwrap_or_else(|| panic!("no unit in {text:?}"));
+    let number: f64 = number
+        .parse()
+        .unwrap_or_else(|_| panic!("not a duration: {text:?}"));
+    let seconds = match unit {
+        "s" => number,
+        "ms" => number / 1e3,
+        "µs" => number / 1e6,
+        "ns" => number / 1e9,
+        _ => panic!("unknown unit in {text:?}"),
+    };
+    Duration::from_secs_f64(seconds)
+}
+
+#[test]
+fn too_many_threads_dies_within_a_few_seconds() {
+    let run = too_many_threads();
+    assert!(!run.timed_out, "still running after 30 s: {run:?}");
+    assert!(run.wall < 10 * SECOND, "{:?}", run.wall);
+    assert!(!run.status.success(), "{run:?}");
+    assert!(
+        !run.stdout.contains("threads done"),
+        "it joined its threads:\n{}",
+        run.stdout
+    );
+    // Either `thread::spawn` was refused and panicked, or a new thread
+    // could not finish setting itself up and the process was aborted.
+    let refused = run.stderr.contains("failed to spawn thread");
+    let aborted = run.status.signal() == Some(libc::SIGABRT);
+    assert!(refused || aborted, "{}\n{}", run.status, run.stderr);
+    assert!(!reports(&run.stdout).is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn a_running_thread_adds_four_memory_mappings() {
+    let sample = sample_output("too_many_threads");
+    for output in [&too_many_threads().stdout, &sample] {
+        // Every thread sleeps one second from its start, so in a report
+        // made within a second of the first spawn, every thread started
+        // so far is still running.
+        let young: Vec<Report> = reports(output)
+            .into_iter()
+            .filter(|report| report.after < SECOND)
+            .collect();
+        assert!(!young.is_empty(), "{output}");
+        for report in young {
+            // Four per thread, plus the few hundred at most that any
+            // process has (its program, libraries, heap).
+            let per_thread = 4 * report.threads;
+            assert!(
+                report.mappings >= per_thread
+                    && report.mappings < per_thread + 500,
+                "{report:?}"
+            );
+        }
+    }
+}
+
+fn read_limit(path: &str) -> usize {
+    fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// `ulimit -u`: how many processes and threads this user may have (the
+/// kernel does not hold root to it).
+fn max_user_processes() -> usize {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return usize::MAX;
+    }
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid struct for the kernel to fill in.
+    let result = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut limit) };
+    assert_eq!(result, 0, "{}", std::io::Error::last_os_error());
+    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+}
+
+#[test]
+fn too_many_threads_stops_at_the_limit_on_memory_mappings() {
+    let max_map_count = read_limit("/proc/sys/vm/max_map_count");
+    let pid_max = read_limit("/proc/sys/kernel/pid_max");
+    let threads_max = read_limit("/proc/sys/kernel/threads-max");
+    // The chapter explains a machine where the mappings run out first:
+    // one where the kernel allows more threads than a process can map
+    // stacks for (two mappings at least per thread, joined or not).
+    let can_map_at_most = max_map_count / 2;
+    let user_processes = max_user_processes();
+    if pid_max <= can_map_at_most
+        || threads_max <= can_map_at_most
+        || user_processes <= can_map_at_most
+    {
+        eprintln!(
+            "skipped: max_map_count {max_map_count}, pid_max {pid_max}, \
+             threads-max {threads_max}, max user processes {user_processes}"
+        );
+        return;
+    }
+    let run = too_many_threads();
+    let last = reports(&run.stdout).pop().expect("no report at all");
+    // Reports come every 2,000 threads, each with four mappings at most,
+    // so the last one comes at most 8,000 (and the few hundred that are
+    // not threads' own) below the limit.
+    assert!(last.mappings <= max_map_count, "{last:?}");
+    assert!(
+        last.mappings + 4 * 2_000 + 500 > max_map_count,
+        "{last:?}, limit {max_map_count}"
+    );
+    assert!(last.threads <= can_map_at_most, "{last:?}");
+}
+
+#[test]
+fn sample_of_too_many_threads_ends_at_sixteen_thousand() {
+    let sample = sample_output("too_many_threads");
+    let last = reports(&sample).pop().expect("no report in the sample");
+    assert_eq!((last.threads, last.mappings), (16_000, 64_060), "{sample}");
+    assert!(last.after < SECOND, "{last:?}");
+    // Both ways to die, in one run: `main` was refused a thread, and a new
+    // thread failed to map its signal stack, which aborted the process.
+    for message in [
+        "failed to spawn thread",
+        "Resource temporarily unavailable",
+        "failed to set up alternative stack guard page",
+        "Cannot allocate memory",
+        "fatal runtime error",
+    ] {
+        assert!(sample.contains(message), "{message}:\n{sample}");
+    }
+}
+
+#[test]
+fn ten_tasks_take_about_one_second() {
+    assert_about_one_second("intro-ten-tasks", ten_tasks());
+}
+
+#[test]
+fn ten_tasks_run_on_one_thread() {
+    for output in [&ten_tasks().stdout, &sample_output("ten_tasks")] {
+        assert_eq!(threads_that_ran_jobs(output), 1, "{output}");
+    }
+}
+
+/// The number of threads process `pid` has, or `None` once it has exited
+/// (a zombie keeps its `/proc` entry until it is reaped).
+fn threads_of(pid: u32) -> Option<usize> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state follows the command name, which is in parentheses.
+    let state = stat.rsplit_once(") ")?.1.chars().next()?;
+    if state == 'Z' || state == 'X' {
+        return None;
+    }
+    Some(fs::read_dir(format!("/proc/{pid}/task")).ok()?.count())
+}
+
+#[test]
+fn ten_tasks_process_never_has_a_second_thread() {
+    let mut command = Command::new(built().program("intro-ten-tasks"));
+    isolate_network(&mut command);
+    let running = Running::spawn(command).unwrap();
+    // Look at the process until it exits. It is not reaped before
+    // `finish`, so its pid cannot be taken by another process meanwhile.
+    let mut samples = Vec::new();
+    while let Some(threads) = threads_of(running.id()) {
+        samples.push(threads);
+        thread::sleep(Duration::from_millis(5));
+    }
+    let run = running.finish(30 * SECOND).unwrap();
+    assert!(run.status.success(), "{run:?}");
+    // A second of running sampled every few milliseconds.
+    assert!(samples.len() > 20, "{} samples", samples.len());
+    assert!(samples.iter().all(|&n| n == 1), "{samples:?}");
+}
+
+#[test]
+fn a_job_future_is_a_few_hundred_bytes_at_most() {
+    let bytes = |output: &str| -> usize {
+        output
+            .lines()
+            .find_map(|line| line.strip_prefix("bytes in one job's future: "))
+            .unwrap_or_else(|| panic!("no size in:\n{output}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(bytes(&ten_tasks().stdout) < 1024, "{}", ten_tasks().stdout);
+    // The number the chapter quotes from the run it shows.
+    assert_eq!(bytes(&sample_output("ten_tasks")), 136);
+}
+
+#[test]
+fn blocking_sleep_takes_about_ten_seconds() {
+    assert_about_ten_seconds("intro-blocking-sleep", blocking_sleep());
+}
+
+#[test]
+fn blocking_sleep_compiles_without_a_warning() {
+    let source = programs::project()
+        .root
+        .join("listings/introduction/blocking_sleep.rs");
+    let edition = programs::project().edition().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let output = Command::new("rustc")
+        .arg(&source)
+        .args(["--edition", &edition, "--crate-type", "bin"])
+        .args(["--emit=metadata", "--out-dir"])
+        .arg(scratch.path())
+        .args(built().rustc_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // rustc prints nothing at all when it has no warning to give.
+    assert!(stderr.trim().is_empty(), "{stderr}");
+}
+
+#[test]
+fn blocking_sleep_runs_one_job_after_another() {
+    assert_one_job_after_another(
+        "intro-blocking-sleep",
+        &blocking_sleep().stdout,
+    );
+    assert_one_job_after_another(
+        "sample of intro-blocking-sleep",
+        &sample_output("blocking_sleep"),
+    );
+    assert_eq!(threads_that_ran_jobs(&blocking_sleep().stdout), 1);
+}
+
+#[test]
+fn serial_await_takes_about_ten_seconds() {
+    assert_about_ten_seconds("intro-serial-await", serial_await());
+}
+
+#[test]
+fn serial_await_prints_the_same_lines_in_order() {
+    let expected: Vec<String> = (0..10)
+        .flat_map(|n| [format!("start {n}"), format!("end {n}")])
+        .chain(["threads that ran jobs: 1".to_owned()])
+        .collect();
+    let output = &serial_await().stdout;
+    assert_eq!(output.lines().collect::<Vec<_>>(), expected, "{output}");
+    // The same lines as the sample of the blocking mistake shows.
+    assert_eq!(*output, sample_output("blocking_sleep"));
+}

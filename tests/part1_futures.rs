@@ -1,0 +1,343 @@
+//! The claims of Part One (`src/part1-futures.md`), each checked against the
+//! program the chapter shows, built from `listings/` as a reader builds it.
+//!
+//! Time bounds are physics on one side (ten one-second sleeps one after
+//! another cannot take less than ten seconds) and generous on the other,
+//! so that they hold on a loaded two-core machine. Programs measured for
+//! their CPU time run alone; the others, which only sleep, run beside
+//! each other.
+
+use std::fs;
+use std::sync::{Once, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use book_tools::compile_fail::{self, Errors};
+use book_tools::process::Run;
+use book_tools::programs::{
+    self, measure, project, run, run_beside_others, sorted_lines,
+};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The sample output the chapter shows for a program.
+fn sample_output(name: &str) -> String {
+    programs::sample_output("part1-futures", name)
+}
+
+/// What rustc says about a listing of `compile_fail/`.
+fn errors_of(name: &str) -> Errors {
+    let path = project()
+        .root
+        .join("listings/part1-futures/compile_fail")
+        .join(format!("{name}.rs"));
+    let source = fs::read_to_string(&path).unwrap();
+    compile_fail::errors_of(&project().edition().unwrap(), &source).unwrap()
+}
+
+/// `start 0` to `start 9`, then `end 0` to `end 9`: the twenty lines of
+/// ten jobs, in the order of a run in which every job started before the
+/// first one ended. The order of the `end` lines is not part of any claim.
+fn ten_starts_then_ten_ends() -> Vec<String> {
+    let starts = (0..10).map(|n| format!("start {n}"));
+    starts.chain((0..10).map(|n| format!("end {n}"))).collect()
+}
+
+/// Asserts that `output` holds the twenty lines of ten jobs, every `start`
+/// before any `end`.
+fn assert_every_start_before_every_end(program: &str, output: &str) {
+    let expected = ten_starts_then_ten_ends();
+    let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), 20, "{program} printed:\n{output}");
+    assert!(
+        lines[..10].iter().all(|line| line.starts_with("start ")),
+        "{program} printed:\n{output}"
+    );
+    expected.sort();
+    assert_eq!(
+        sorted_lines(output),
+        expected,
+        "{program} printed:\n{output}"
+    );
+}
+
+/// The programs whose claims are about output and the time spent sleeping.
+const SLEEPERS: [&str; 8] = [
+    "part1-one-job",
+    "part1-join-blocking",
+    "part1-thread-timer",
+    "part1-combinators",
+    "part1-async-job",
+    "part1-timeout",
+    "part1-pinned-job",
+    "part1-boxed-recursion",
+];
+
+/// Runs `program`, one of [`SLEEPERS`], beside others. The first call
+/// starts all of them at once: they only sleep, and one after another
+/// their seconds would add up.
+fn sleeper(program: &str) -> &'static Run {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        thread::scope(|scope| {
+            let runs = SLEEPERS
+                .map(|sleeper| scope.spawn(move || run_beside_others(sleeper)));
+            // A program that failed here fails again, with its message, in
+            // the test that asks for it below.
+            for run in runs {
+                let _ = run.join();
+            }
+        });
+    });
+    run_beside_others(program)
+}
+
+fn assert_about_one_second(run: &Run) {
+    assert!(run.wall >= SECOND, "{:?}", run.wall);
+    assert!(run.wall < 3 * SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn one_job_prints_start_then_end_a_second_later() {
+    let run = sleeper("part1-one-job");
+    assert_eq!(run.stdout, "start 0\nend 0\n");
+    assert_eq!(run.stdout, sample_output("one_job"));
+    assert_about_one_second(run);
+}
+
+#[test]
+fn join_of_blocking_jobs_takes_about_ten_seconds() {
+    let run = sleeper("part1-join-blocking");
+    assert!(
+        run.wall >= 10 * SECOND,
+        "ten one-second sleeps in a row: {:?}",
+        run.wall
+    );
+    assert!(run.wall < 15 * SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn join_of_blocking_jobs_runs_them_one_after_another() {
+    let expected: String =
+        (0..10).map(|n| format!("start {n}\nend {n}\n")).collect();
+    assert_eq!(sleeper("part1-join-blocking").stdout, expected);
+    assert_eq!(sample_output("join_blocking"), expected);
+}
+
+/// `part1-never-woken`, alone and killed after three seconds: one run for
+/// both of its claims.
+fn never_woken() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| measure("part1-never-woken", 3 * SECOND))
+}
+
+#[test]
+fn never_woken_sleep_hangs_after_ten_starts() {
+    let run = never_woken();
+    assert!(run.timed_out, "it finished: {}", run.status);
+    let expected: String = (0..10).map(|n| format!("start {n}\n")).collect();
+    assert_eq!(run.stdout, expected);
+    assert_eq!(sample_output("never_woken"), expected);
+    // It hangs asleep in `park`, not spinning.
+    assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
+
+#[test]
+fn busy_sleep_prints_every_start_and_end() {
+    assert_every_start_before_every_end(
+        "part1-busy-sleep",
+        &run("part1-busy-sleep").stdout,
+    );
+    assert_every_start_before_every_end(
+        "sample of part1-busy-sleep",
+        &sample_output("busy_sleep"),
+    );
+}
+
+#[test]
+fn busy_sleep_takes_about_one_second() {
+    assert_about_one_second(run("part1-busy-sleep"));
+}
+
+#[test]
+fn busy_sleep_burns_a_whole_core() {
+    let run = run("part1-busy-sleep");
+    // About 1.0 on an idle machine; a loaded two-core machine may give it
+    // less than a whole core, never less than half of one.
+    assert!(run.cpu_share() > 0.5, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
+
+#[test]
+fn timer_table_prints_every_start_and_end() {
+    assert_every_start_before_every_end(
+        "part1-timer-table",
+        &run("part1-timer-table").stdout,
+    );
+    assert_every_start_before_every_end(
+        "sample of part1-timer-table",
+        &sample_output("timer_table"),
+    );
+}
+
+#[test]
+fn timer_table_takes_about_one_second() {
+    assert_about_one_second(run("part1-timer-table"));
+}
+
+#[test]
+fn timer_table_sits_idle_while_it_waits() {
+    let run = run("part1-timer-table");
+    assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
+
+/// The lines of `part1-thread-timer`: the second poll comes with the waker
+/// of the first and may keep it or replace it, since `will_wake` is only a
+/// best effort; the third comes with another task's waker.
+fn assert_the_waker_is_stored_then_replaced(program: &str, output: &str) {
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), 4, "{program} printed:\n{output}");
+    assert_eq!(lines[0], "poll 1: no waker stored yet, stored this one");
+    assert!(
+        [
+            "poll 2: will_wake is true, kept the stored one",
+            "poll 2: will_wake is false, replaced it",
+        ]
+        .contains(&lines[1]),
+        "{program} printed:\n{output}"
+    );
+    assert_eq!(lines[2], "poll 3: will_wake is false, replaced it");
+    assert_eq!(lines[3], "poll 4: done");
+}
+
+#[test]
+fn thread_timer_stores_the_waker_of_the_latest_poll() {
+    assert_the_waker_is_stored_then_replaced(
+        "part1-thread-timer",
+        &sleeper("part1-thread-timer").stdout,
+    );
+    assert_the_waker_is_stored_then_replaced(
+        "sample of part1-thread-timer",
+        &sample_output("thread_timer"),
+    );
+}
+
+#[test]
+fn thread_timer_takes_about_one_second() {
+    assert_about_one_second(sleeper("part1-thread-timer"));
+}
+
+#[test]
+fn combinators_take_about_three_seconds() {
+    let run = sleeper("part1-combinators");
+    assert!(
+        run.wall >= 3 * SECOND,
+        "three one-second jobs in a row: {:?}",
+        run.wall
+    );
+    assert!(run.wall < 6 * SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn combinators_run_the_jobs_one_after_another() {
+    let expected = "start 0\nend 0\nstart 1\nend 1\nstart 2\nend 2\n";
+    assert_eq!(sleeper("part1-combinators").stdout, expected);
+    assert_eq!(sample_output("combinators"), expected);
+}
+
+#[test]
+fn async_job_prints_what_the_hand_written_job_prints() {
+    let by_compiler = &sleeper("part1-async-job").stdout;
+    let by_hand = &run("part1-timer-table").stdout;
+    assert_every_start_before_every_end("part1-async-job", by_compiler);
+    assert_eq!(sorted_lines(by_compiler), sorted_lines(by_hand));
+    assert_every_start_before_every_end(
+        "sample of part1-async-job",
+        &sample_output("async_job"),
+    );
+}
+
+#[test]
+fn async_job_takes_about_one_second() {
+    assert_about_one_second(sleeper("part1-async-job"));
+}
+
+#[test]
+fn timeout_drops_the_slow_job_before_its_end() {
+    let run = sleeper("part1-timeout");
+    let expected = "start 0\n\
+                    start 1\n\
+                    job 1 timed out\n\
+                    end 0\n\
+                    job 0 finished in time\n";
+    assert_eq!(run.stdout, expected);
+    assert_eq!(sample_output("timeout"), expected);
+    // Job 1's second was over before the program ended, and still no end.
+    assert!(!run.stdout.contains("end 1"), "{}", run.stdout);
+    assert!(run.wall >= SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn timeout_takes_about_one_second() {
+    assert_about_one_second(sleeper("part1-timeout"));
+}
+
+#[test]
+fn unpinned_job_cannot_be_unpinned() {
+    let errors = errors_of("unpinned_job");
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        ["E0277"],
+        "{}",
+        errors.rendered
+    );
+    assert!(
+        errors.rendered.contains("cannot be unpinned"),
+        "{}",
+        errors.rendered
+    );
+    // The remedies the compiler suggests.
+    assert!(errors.rendered.contains("`pin!`"), "{}", errors.rendered);
+    assert!(
+        errors.rendered.contains("`Box::pin`"),
+        "{}",
+        errors.rendered
+    );
+}
+
+#[test]
+fn pinned_job_starts_by_hand_and_ends_in_block_on() {
+    let run = sleeper("part1-pinned-job");
+    let expected = "start 0\n\
+                    polled once by hand, now handing it to block_on\n\
+                    end 0\n";
+    assert_eq!(run.stdout, expected);
+    assert_eq!(sample_output("pinned_job"), expected);
+    assert_about_one_second(run);
+}
+
+#[test]
+fn recursive_countdown_requires_boxing() {
+    let errors = errors_of("recursive_countdown");
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        ["E0733"],
+        "{}",
+        errors.rendered
+    );
+    assert!(
+        errors
+            .rendered
+            .contains("recursion in an async fn requires boxing"),
+        "{}",
+        errors.rendered
+    );
+    assert!(errors.rendered.contains("Box::pin"), "{}", errors.rendered);
+}
+
+#[test]
+fn boxed_recursion_counts_down_to_liftoff() {
+    let run = sleeper("part1-boxed-recursion");
+    assert_eq!(run.stdout, "3\n2\n1\nliftoff\n");
+    assert_eq!(sample_output("boxed_recursion"), run.stdout);
+}

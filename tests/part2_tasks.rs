@@ -1,0 +1,402 @@
+//! The claims of Part Two (`src/part2-tasks.md`), each checked against the
+//! program the chapter shows, built from `listings/` as a reader builds it.
+//!
+//! The programs mostly sleep, so most of them run beside others; the two
+//! measured for CPU time run alone (`programs::run`). Time bounds are
+//! physics on one side and generous on the other, so that they hold on a
+//! loaded two-core machine. Orders of output lines are asserted only where
+//! hundreds of milliseconds separate them.
+
+use std::fs;
+use std::time::Duration;
+
+use book_tools::compile_fail::{self, Errors};
+use book_tools::process::Run;
+use book_tools::programs::{
+    self, measure_beside_others, project, run, run_beside_others, sorted_lines,
+};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The sample output the chapter shows for a program.
+fn sample_output(name: &str) -> String {
+    programs::sample_output("part2-tasks", name)
+}
+
+/// The source of a listing of this part.
+fn listing(path: &str) -> String {
+    let path = project().root.join("listings").join(path);
+    fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What rustc says about `source`, compiled as the book's edition.
+fn errors_of(source: &str) -> Errors {
+    compile_fail::errors_of(&project().edition().unwrap(), source).unwrap()
+}
+
+fn assert_about_one_second(program: &str, run: &Run) {
+    assert!(run.wall >= SECOND, "{program}: {:?}", run.wall);
+    assert!(run.wall < 3 * SECOND, "{program}: {:?}", run.wall);
+}
+
+// The two programs whose CPU time is a claim run alone.
+
+fn ten_tasks() -> &'static Run {
+    run("part2-ten-tasks")
+}
+
+fn queue_polls() -> &'static Run {
+    run("part2-queue-polls")
+}
+
+// Spawning with Tokio, and the same program on our runtime.
+
+#[test]
+fn tokio_spawn_takes_about_one_second() {
+    assert_about_one_second(
+        "part2-tokio-spawn",
+        run_beside_others("part2-tokio-spawn"),
+    );
+}
+
+#[test]
+fn every_job_starts_and_ends_and_the_total_comes_last() {
+    let mut expected: Vec<String> = (0..10)
+        .flat_map(|n| [format!("start {n}"), format!("end {n}")])
+        .collect();
+    expected.push("total: 285".into());
+    let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    expected.sort();
+    for (name, output) in [
+        (
+            "tokio_spawn",
+            &run_beside_others("part2-tokio-spawn").stdout,
+        ),
+        ("ten_tasks", &ten_tasks().stdout),
+    ] {
+        for output in [output, &sample_output(name)] {
+            assert_eq!(sorted_lines(output), expected, "{name}:\n{output}");
+            assert_eq!(output.lines().last(), Some("total: 285"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn ten_tasks_ends_the_jobs_in_order() {
+    let expected: Vec<String> = (0..10)
+        .map(|n| format!("start {n}"))
+        .chain((0..10).map(|n| format!("end {n}")))
+        .chain(["total: 285".to_owned()])
+        .collect();
+    for output in [&ten_tasks().stdout, &sample_output("ten_tasks")] {
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(lines, expected, "{output}");
+    }
+}
+
+// A list of tasks.
+
+#[test]
+fn spawn_and_forget_prints_ten_starts_and_no_end() {
+    let mut expected: String =
+        (0..10).map(|n| format!("start {n}\n")).collect();
+    expected.push_str("main is done\n");
+    let run = run_beside_others("part2-spawn-and-forget");
+    assert_eq!(run.stdout, expected);
+    assert_eq!(sample_output("spawn_and_forget"), expected);
+}
+
+#[test]
+fn spawn_and_forget_takes_about_half_a_second() {
+    let run = run_beside_others("part2-spawn-and-forget");
+    assert!(run.wall >= SECOND / 2, "{:?}", run.wall);
+    assert!(run.wall < 3 * SECOND / 2, "{:?}", run.wall);
+}
+
+// Join handles, and the wake-up that the first main loop loses.
+
+#[test]
+fn lost_wake_up_panics_with_the_answer_ready() {
+    let run = measure_beside_others("part2-lost-wake-up", 10 * SECOND);
+    assert!(!run.timed_out, "it hung instead of panicking");
+    assert_eq!(run.status.code(), Some(101), "a panic: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("every task waits, and nothing will ever wake one"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "no answer is printed");
+}
+
+// The runtime at the end of Part Two.
+
+#[test]
+fn ten_tasks_takes_about_one_second() {
+    assert_about_one_second("part2-ten-tasks", ten_tasks());
+}
+
+#[test]
+fn ten_tasks_sits_idle_while_it_waits() {
+    let run = ten_tasks();
+    assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
+
+/// The runtime part of a listing: from the `Task` type to the end of
+/// `wake_due_timers`, without anchor lines, up to `end`.
+fn runtime_part(source: &str, end: &str) -> Vec<String> {
+    let start = source
+        .find("/// A spawned task:")
+        .expect("the runtime starts with the `Task` type");
+    let end = start + source[start..].find(end).expect("the runtime ends");
+    source[start..end]
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("// ANCHOR"))
+        .map(|line| line.trim_end().to_owned())
+        .collect()
+}
+
+#[test]
+fn part_three_starts_from_this_runtime() {
+    let part_two = runtime_part(
+        &listing("part2-tasks/ten_tasks.rs"),
+        "// ANCHOR: program",
+    );
+    let part_three = runtime_part(
+        &listing("part3-io/busy_loop.rs"),
+        "// Non-blocking IO, new in Part Three.",
+    );
+    assert!(part_two.len() > 100, "{part_two:?}");
+    assert_eq!(part_two, part_three);
+}
+
+#[test]
+fn flag_polls_runs_the_runtime_of_ten_tasks() {
+    let ten_tasks = runtime_part(
+        &listing("part2-tasks/ten_tasks.rs"),
+        "// ANCHOR: program",
+    );
+    let flag_polls = runtime_part(
+        &listing("part2-tasks/flag_polls.rs"),
+        "// ANCHOR: workload",
+    );
+    assert!(ten_tasks.len() > 100, "{ten_tasks:?}");
+    assert_eq!(flag_polls, ten_tasks);
+}
+
+// What `spawn` demands: `Send` and `'static`.
+
+#[test]
+fn borrowed_name_does_not_live_long_enough() {
+    let errors =
+        errors_of(&listing("part2-tasks/compile_fail/borrowed_name.rs"));
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        ["E0597"],
+        "{}",
+        errors.rendered
+    );
+    for message in [
+        "`name` does not live long enough",
+        "argument requires that `name` is borrowed for `'static`",
+    ] {
+        assert!(errors.rendered.contains(message), "{}", errors.rendered);
+    }
+}
+
+#[test]
+fn rc_instead_of_arc_cannot_be_sent_and_has_no_error_code() {
+    let fixed = listing("part2-tasks/send_and_static.rs");
+    assert!(
+        errors_of(&fixed).rendered.is_empty(),
+        "the listing compiles"
+    );
+    // The reader's edit: every `Arc` in the lines the chapter shows
+    // becomes an `Rc`, and `Rc` is imported.
+    let start = fixed.find("// ANCHOR: shared").unwrap();
+    let end = fixed.find("// ANCHOR_END: shared").unwrap();
+    let edited = format!(
+        "{}{}{}\nuse std::rc::Rc;\n",
+        &fixed[..start],
+        fixed[start..end].replace("Arc", "Rc"),
+        &fixed[end..]
+    );
+    let errors = errors_of(&edited);
+    assert!(!errors.rendered.is_empty(), "the edited program compiles");
+    assert!(errors.codes.is_empty(), "codes: {:?}", errors.codes);
+    for message in [
+        "future cannot be sent between threads safely",
+        "the trait `Send` is not implemented for `Rc<String>`",
+        "is used across an await",
+    ] {
+        assert!(errors.rendered.contains(message), "{}", errors.rendered);
+    }
+}
+
+#[test]
+fn send_and_static_prints_every_greeting() {
+    let run = run_beside_others("part2-send-and-static");
+    let expected = "hello, Ferris\n\
+                    task 1: hello, Ferris\n\
+                    task 2: hello, Ferris\n\
+                    task 1: goodbye, Ferris\n\
+                    task 2: goodbye, Ferris\n";
+    assert_eq!(run.stdout, expected);
+    assert_eq!(sample_output("send_and_static"), expected);
+}
+
+// Two executors, one workload, counted polls.
+
+/// The number on the last line, `polls: N`, of a program's output.
+fn polls(output: &str) -> usize {
+    let last = output.lines().last().unwrap_or_default();
+    last.strip_prefix("polls: ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no `polls: N` at the end of:\n{output}"))
+}
+
+fn flag_polls() -> &'static Run {
+    run_beside_others("part2-flag-polls")
+}
+
+#[test]
+fn queue_executor_polls_each_job_exactly_twice() {
+    assert_eq!(polls(&queue_polls().stdout), 20);
+    assert_eq!(polls(&sample_output("queue_polls")), 20);
+}
+
+#[test]
+fn flag_executor_polls_several_times_as_often() {
+    // 120 when every timer fires in a turn of its own; fewer if a loaded
+    // machine makes the loop so late that several fall due together.
+    // Never fewer than 30: every job is polled in the first two turns and
+    // in the one that finishes it.
+    for (flag, queue) in [
+        (polls(&flag_polls().stdout), polls(&queue_polls().stdout)),
+        (
+            polls(&sample_output("flag_polls")),
+            polls(&sample_output("queue_polls")),
+        ),
+    ] {
+        assert!(flag >= 3 * queue, "flag {flag}, queue {queue}");
+    }
+}
+
+#[test]
+fn both_executors_print_the_same_lines_in_the_same_order() {
+    let lines = |output: &str| -> Vec<String> {
+        let mut lines: Vec<String> =
+            output.lines().map(str::to_owned).collect();
+        lines.pop(); // `polls: N`
+        lines
+    };
+    let expected: Vec<String> = (0..10)
+        .map(|n| format!("start {n}"))
+        .chain((0..10).map(|n| format!("end {n}")))
+        .collect();
+    for output in [
+        &flag_polls().stdout,
+        &queue_polls().stdout,
+        &sample_output("flag_polls"),
+        &sample_output("queue_polls"),
+    ] {
+        assert_eq!(lines(output), expected, "{output}");
+    }
+}
+
+#[test]
+fn queue_executor_returns_when_the_queue_closes() {
+    // `run` asserts a successful exit; it must also come after the work,
+    // not before the last timer.
+    let run = queue_polls();
+    assert_about_one_second("part2-queue-polls", run);
+    assert!(run.stdout.ends_with("end 9\npolls: 20\n"), "{}", run.stdout);
+}
+
+#[test]
+fn queue_executor_sits_idle_while_it_waits() {
+    let run = queue_polls();
+    assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
+}
+
+// Blocking work, on the executor's thread and on a thread of its own.
+
+/// The lines of a ticker-and-cruncher program, with the milliseconds of
+/// the lines that report them.
+fn timed_lines(output: &str) -> Vec<(&str, Option<u64>)> {
+    output
+        .lines()
+        .map(|line| {
+            let ms = line
+                .split_once(" at ")
+                .and_then(|(_, at)| at.strip_suffix(" ms"))
+                .map(|ms| ms.parse().expect("milliseconds"));
+            (line, ms)
+        })
+        .collect()
+}
+
+fn position(lines: &[(&str, Option<u64>)], prefix: &str) -> usize {
+    lines
+        .iter()
+        .position(|(line, _)| line.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line `{prefix}...` in {lines:?}"))
+}
+
+/// Ten ticks and one crunch, each reported once.
+fn assert_ten_ticks_and_one_crunch(lines: &[(&str, Option<u64>)]) {
+    assert_eq!(lines.len(), 12, "{lines:?}");
+    assert_eq!(lines[0].0, "crunching", "{lines:?}");
+    let mut ticks: Vec<&str> = lines
+        .iter()
+        .filter_map(|(line, _)| line.split(" at ").next())
+        .filter(|line| line.starts_with("tick "))
+        .collect();
+    ticks.sort_by_key(|tick| tick[5..].parse::<u32>().unwrap());
+    let expected: Vec<String> = (1..=10).map(|n| format!("tick {n}")).collect();
+    assert_eq!(ticks, expected, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|(line, _)| line.starts_with("crunched 42 "))
+    );
+}
+
+#[test]
+fn blocking_stall_holds_back_every_tick_until_the_work_is_done() {
+    let run = run_beside_others("part2-blocking-stall");
+    for output in [&run.stdout, &sample_output("blocking_stall")] {
+        let lines = timed_lines(output);
+        assert_ten_ticks_and_one_crunch(&lines);
+        // The work is done before any tick, on the one thread.
+        assert!(lines[1].0.starts_with("crunched 42 at "), "{output}");
+        // Ticks 1 to 5 were due at 100 to 500 ms; none can come before
+        // the 550 ms of work are over.
+        for (line, ms) in &lines[2..7] {
+            assert!(ms.unwrap() >= 550, "{line} in:\n{output}");
+        }
+    }
+}
+
+#[test]
+fn blocking_thread_keeps_the_ticks_coming_during_the_work() {
+    let run = run_beside_others("part2-blocking-thread");
+    for output in [&run.stdout, &sample_output("blocking_thread")] {
+        let lines = timed_lines(output);
+        assert_ten_ticks_and_one_crunch(&lines);
+        // Tick 1 is due at 100 ms, the work ends at 550 ms or later.
+        let tick = position(&lines, "tick 1 ");
+        let crunched = position(&lines, "crunched ");
+        assert!(tick < crunched, "{output}");
+        assert!(lines[tick].1 < lines[crunched].1, "{output}");
+        assert!(lines[crunched].1.unwrap() >= 550, "{output}");
+    }
+}
+
+#[test]
+fn blocking_programs_take_about_one_second() {
+    for program in ["part2-blocking-stall", "part2-blocking-thread"] {
+        assert_about_one_second(program, run_beside_others(program));
+    }
+}
