@@ -17,7 +17,9 @@ use std::thread;
 use std::time::Duration;
 
 use book_tools::process::{Run, Running, isolate_network};
-use book_tools::programs::{self, built, run_beside_others};
+use book_tools::programs::{
+    self, assert_takes_about, built, run_all_beside_others, run_beside_others,
+};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -43,12 +45,7 @@ const SLEEPERS: [&str; 5] = [
 
 /// The run of `program`, one of [`SLEEPERS`].
 fn sleeper(program: &str) -> &'static Run {
-    thread::scope(|scope| {
-        for other in SLEEPERS {
-            // Each program runs once; a later call waits for that run.
-            scope.spawn(move || run_beside_others(other));
-        }
-    });
+    run_all_beside_others(&SLEEPERS);
     run_beside_others(program)
 }
 
@@ -105,24 +102,6 @@ fn threads_that_ran_jobs(output: &str) -> usize {
     line.parse().unwrap()
 }
 
-fn assert_about_one_second(program: &str, run: &Run) {
-    assert!(run.wall >= SECOND, "{program}: {:?}", run.wall);
-    assert!(
-        run.wall < 3 * SECOND,
-        "{program}: the sleeps overlap, {:?}",
-        run.wall
-    );
-}
-
-fn assert_about_ten_seconds(program: &str, run: &Run) {
-    assert!(
-        run.wall >= 10 * SECOND,
-        "{program}: ten one-second sleeps in a row, {:?}",
-        run.wall
-    );
-    assert!(run.wall < 15 * SECOND, "{program}: {:?}", run.wall);
-}
-
 /// Each job's "start" line directly followed by its own "end" line.
 fn assert_one_job_after_another(program: &str, output: &str) {
     let lines = job_lines(output);
@@ -136,7 +115,7 @@ fn assert_one_job_after_another(program: &str, output: &str) {
 
 #[test]
 fn ten_threads_take_about_one_second() {
-    assert_about_one_second("intro-ten-threads", ten_threads());
+    assert_takes_about(ten_threads(), SECOND);
 }
 
 #[test]
@@ -186,7 +165,7 @@ fn ten_threads_ran_the_ten_jobs() {
 #[test]
 fn thousand_threads_take_about_one_second() {
     let run = thousand_threads();
-    assert_about_one_second("intro-thousand-threads", run);
+    assert_takes_about(run, SECOND);
     for output in [&run.stdout, &sample_output("thousand_threads")] {
         assert_eq!(threads_that_ran_jobs(output), 1000, "{output}");
         // What the program measured itself, from start to last join.
@@ -275,12 +254,16 @@ fn a_running_thread_adds_four_memory_mappings() {
             .collect();
         assert!(!young.is_empty(), "{output}");
         for report in young {
-            // Four per thread, plus the few hundred at most that any
-            // process has (its program, libraries, heap).
-            let per_thread = 4 * report.threads;
+            // Four per running thread, plus the few hundred at most that
+            // any process has (its program, libraries, heap). On a loaded
+            // machine some threads may be spawned (stack and guard page
+            // mapped) but not yet running (signal stack not yet mapped),
+            // so a live run only bounds the count from below by two each;
+            // the sample, from an idle machine, shows the four.
+            let at_least = if output == &sample { 4 } else { 2 };
             assert!(
-                report.mappings >= per_thread
-                    && report.mappings < per_thread + 500,
+                report.mappings >= at_least * report.threads
+                    && report.mappings < 4 * report.threads + 500,
                 "{report:?}"
             );
         }
@@ -366,7 +349,7 @@ fn sample_of_too_many_threads_ends_at_sixteen_thousand() {
 
 #[test]
 fn ten_tasks_take_about_one_second() {
-    assert_about_one_second("intro-ten-tasks", ten_tasks());
+    assert_takes_about(ten_tasks(), SECOND);
 }
 
 #[test]
@@ -424,7 +407,7 @@ fn a_job_future_is_a_few_hundred_bytes_at_most() {
 
 #[test]
 fn blocking_sleep_takes_about_ten_seconds() {
-    assert_about_ten_seconds("intro-blocking-sleep", blocking_sleep());
+    assert_takes_about(blocking_sleep(), 10 * SECOND);
 }
 
 #[test]
@@ -463,7 +446,7 @@ fn blocking_sleep_runs_one_job_after_another() {
 
 #[test]
 fn serial_await_takes_about_ten_seconds() {
-    assert_about_ten_seconds("intro-serial-await", serial_await());
+    assert_takes_about(serial_await(), 10 * SECOND);
 }
 
 #[test]

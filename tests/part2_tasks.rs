@@ -7,13 +7,12 @@
 //! loaded two-core machine. Orders of output lines are asserted only where
 //! hundreds of milliseconds separate them.
 
-use std::fs;
 use std::time::Duration;
 
-use book_tools::compile_fail::{self, Errors};
 use book_tools::process::Run;
 use book_tools::programs::{
-    self, measure_beside_others, project, run, run_beside_others, sorted_lines,
+    self, assert_takes_about, listing_source, measure_beside_others, run,
+    run_beside_others, rustc_errors, sorted_lines,
 };
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -21,23 +20,6 @@ const SECOND: Duration = Duration::from_secs(1);
 /// The sample output the chapter shows for a program.
 fn sample_output(name: &str) -> String {
     programs::sample_output("part2-tasks", name)
-}
-
-/// The source of a listing of this part.
-fn listing(path: &str) -> String {
-    let path = project().root.join("listings").join(path);
-    fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// What rustc says about `source`, compiled as the book's edition.
-fn errors_of(source: &str) -> Errors {
-    compile_fail::errors_of(&project().edition().unwrap(), source).unwrap()
-}
-
-fn assert_about_one_second(program: &str, run: &Run) {
-    assert!(run.wall >= SECOND, "{program}: {:?}", run.wall);
-    assert!(run.wall < 3 * SECOND, "{program}: {:?}", run.wall);
 }
 
 // The two programs whose CPU time is a claim run alone.
@@ -54,10 +36,7 @@ fn queue_polls() -> &'static Run {
 
 #[test]
 fn tokio_spawn_takes_about_one_second() {
-    assert_about_one_second(
-        "part2-tokio-spawn",
-        run_beside_others("part2-tokio-spawn"),
-    );
+    assert_takes_about(run_beside_others("part2-tokio-spawn"), SECOND);
 }
 
 #[test]
@@ -110,8 +89,7 @@ fn spawn_and_forget_prints_ten_starts_and_no_end() {
 #[test]
 fn spawn_and_forget_takes_about_half_a_second() {
     let run = run_beside_others("part2-spawn-and-forget");
-    assert!(run.wall >= SECOND / 2, "{:?}", run.wall);
-    assert!(run.wall < 3 * SECOND / 2, "{:?}", run.wall);
+    assert_takes_about(run, SECOND / 2);
 }
 
 // Join handles, and the wake-up that the first main loop loses.
@@ -134,7 +112,7 @@ fn lost_wake_up_panics_with_the_answer_ready() {
 
 #[test]
 fn ten_tasks_takes_about_one_second() {
-    assert_about_one_second("part2-ten-tasks", ten_tasks());
+    assert_takes_about(ten_tasks(), SECOND);
 }
 
 #[test]
@@ -160,11 +138,11 @@ fn runtime_part(source: &str, end: &str) -> Vec<String> {
 #[test]
 fn part_three_starts_from_this_runtime() {
     let part_two = runtime_part(
-        &listing("part2-tasks/ten_tasks.rs"),
+        &listing_source("part2-tasks/ten_tasks.rs"),
         "// ANCHOR: program",
     );
     let part_three = runtime_part(
-        &listing("part3-io/busy_loop.rs"),
+        &listing_source("part3-io/busy_loop.rs"),
         "// Non-blocking IO, new in Part Three.",
     );
     assert!(part_two.len() > 100, "{part_two:?}");
@@ -174,11 +152,11 @@ fn part_three_starts_from_this_runtime() {
 #[test]
 fn flag_polls_runs_the_runtime_of_ten_tasks() {
     let ten_tasks = runtime_part(
-        &listing("part2-tasks/ten_tasks.rs"),
+        &listing_source("part2-tasks/ten_tasks.rs"),
         "// ANCHOR: program",
     );
     let flag_polls = runtime_part(
-        &listing("part2-tasks/flag_polls.rs"),
+        &listing_source("part2-tasks/flag_polls.rs"),
         "// ANCHOR: workload",
     );
     assert!(ten_tasks.len() > 100, "{ten_tasks:?}");
@@ -189,8 +167,9 @@ fn flag_polls_runs_the_runtime_of_ten_tasks() {
 
 #[test]
 fn borrowed_name_does_not_live_long_enough() {
-    let errors =
-        errors_of(&listing("part2-tasks/compile_fail/borrowed_name.rs"));
+    let errors = rustc_errors(&listing_source(
+        "part2-tasks/compile_fail/borrowed_name.rs",
+    ));
     assert_eq!(
         errors.codes.iter().collect::<Vec<_>>(),
         ["E0597"],
@@ -207,9 +186,9 @@ fn borrowed_name_does_not_live_long_enough() {
 
 #[test]
 fn rc_instead_of_arc_cannot_be_sent_and_has_no_error_code() {
-    let fixed = listing("part2-tasks/send_and_static.rs");
+    let fixed = listing_source("part2-tasks/send_and_static.rs");
     assert!(
-        errors_of(&fixed).rendered.is_empty(),
+        rustc_errors(&fixed).rendered.is_empty(),
         "the listing compiles"
     );
     // The reader's edit: every `Arc` in the lines the chapter shows
@@ -222,7 +201,7 @@ fn rc_instead_of_arc_cannot_be_sent_and_has_no_error_code() {
         fixed[start..end].replace("Arc", "Rc"),
         &fixed[end..]
     );
-    let errors = errors_of(&edited);
+    let errors = rustc_errors(&edited);
     assert!(!errors.rendered.is_empty(), "the edited program compiles");
     assert!(errors.codes.is_empty(), "codes: {:?}", errors.codes);
     for message in [
@@ -310,7 +289,7 @@ fn queue_executor_returns_when_the_queue_closes() {
     // `run` asserts a successful exit; it must also come after the work,
     // not before the last timer.
     let run = queue_polls();
-    assert_about_one_second("part2-queue-polls", run);
+    assert_takes_about(run, SECOND);
     assert!(run.stdout.ends_with("end 9\npolls: 20\n"), "{}", run.stdout);
 }
 
@@ -397,6 +376,6 @@ fn blocking_thread_keeps_the_ticks_coming_during_the_work() {
 #[test]
 fn blocking_programs_take_about_one_second() {
     for program in ["part2-blocking-stall", "part2-blocking-thread"] {
-        assert_about_one_second(program, run_beside_others(program));
+        assert_takes_about(run_beside_others(program), SECOND);
     }
 }

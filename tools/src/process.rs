@@ -107,6 +107,9 @@ pub struct Run {
     /// User plus system time of the process and all its threads, from the
     /// kernel's accounting (`wait4`), not estimated.
     pub cpu: Duration,
+    /// How long its main thread was ready to run but waited for a core,
+    /// from the kernel's scheduler statistics (`/proc/PID/schedstat`).
+    pub waited_for_a_core: Duration,
     /// Whether it was killed for running past its time limit.
     pub timed_out: bool,
 }
@@ -116,6 +119,15 @@ impl Run {
     /// keeps one core busy, near 0 for one that sleeps.
     pub fn cpu_share(&self) -> f64 {
         self.cpu.as_secs_f64() / self.wall.as_secs_f64()
+    }
+
+    /// How much of a core the program asked for: time on a core plus time
+    /// its main thread spent ready but waiting for one, as a fraction of
+    /// wall time. About 1 for a busy loop even on a machine so loaded that
+    /// it got half a core; near 0 for a program that sleeps.
+    pub fn core_demand(&self) -> f64 {
+        (self.cpu + self.waited_for_a_core).as_secs_f64()
+            / self.wall.as_secs_f64()
     }
 
     pub fn stdout_lines_sorted(&self) -> Vec<&str> {
@@ -159,9 +171,13 @@ impl Running {
     pub fn finish(self, limit: Duration) -> io::Result<Run> {
         let pid = self.child.id() as libc::pid_t;
         let mut timed_out = false;
+        let mut waited_for_a_core = Duration::ZERO;
         let (status, usage) = loop {
-            if let Some(done) = wait4(pid, libc::WNOHANG)? {
-                break done;
+            if has_exited(pid)? {
+                // Read while the exited child is not reaped yet.
+                waited_for_a_core = run_delay(pid).unwrap_or_default();
+                break wait4(pid, 0)?
+                    .expect("a blocking wait4 returns the child");
             }
             if self.started.elapsed() > limit {
                 // The child is not reaped yet, so its pid is still ours.
@@ -182,6 +198,7 @@ impl Running {
             stderr: self.stderr.join().unwrap(),
             wall,
             cpu: time(usage.ru_utime) + time(usage.ru_stime),
+            waited_for_a_core,
             timed_out,
         })
     }
@@ -197,6 +214,28 @@ impl Running {
 /// Runs `command` to the end (or kills it after `limit`), measured.
 pub fn run_measured(command: Command, limit: Duration) -> io::Result<Run> {
     Running::spawn(command)?.finish(limit)
+}
+
+/// Whether child `pid` has exited, leaving it unreaped (`WNOWAIT`).
+fn has_exited(pid: libc::pid_t) -> io::Result<bool> {
+    // SAFETY: `info` is a plain C struct the kernel fills in.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    let result = unsafe {
+        libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags)
+    };
+    check(result)?;
+    // With WNOHANG, a child that has not exited leaves the pid field 0.
+    Ok(unsafe { info.si_pid() } == pid)
+}
+
+/// The second field of `/proc/PID/schedstat`: nanoseconds the main thread
+/// spent ready to run, waiting for a core.
+fn run_delay(pid: libc::pid_t) -> Option<Duration> {
+    let stats =
+        std::fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
+    let nanos = stats.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
 }
 
 fn wait4(
@@ -288,6 +327,8 @@ mod tests {
         idle.arg("0.3");
         let idle = run_measured(idle, Duration::from_secs(30)).unwrap();
         assert!(busy.cpu > Duration::from_millis(50), "{busy:?}");
+        assert!(busy.core_demand() > 0.8, "{busy:?}");
+        assert!(idle.core_demand() < 0.2, "{idle:?}");
         assert!(idle.cpu_share() < 0.2, "{idle:?}");
         assert!(idle.wall >= Duration::from_millis(300));
     }

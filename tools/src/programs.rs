@@ -57,8 +57,8 @@ fn measure_now(program: &str, limit: Duration) -> Run {
     let run = process::run_measured(command, limit).unwrap();
     // Shown with `cargo test -- --nocapture`: what the claims are held to.
     eprintln!(
-        "{program}: wall {:?}, CPU {:?}, {}",
-        run.wall, run.cpu, run.status
+        "{program}: wall {:?}, CPU {:?}, waited for a core {:?}, {}",
+        run.wall, run.cpu, run.waited_for_a_core, run.status
     );
     run
 }
@@ -102,6 +102,46 @@ fn run_once(program: &str, measure: fn(&str, Duration) -> Run) -> &'static Run {
         );
         run
     })
+}
+
+/// Runs all of `programs` at once, beside others, and waits for them: for
+/// programs that only sleep, whose seconds would add up one after another.
+/// Each still runs once per test process; a program that fails here fails
+/// again, with its message, where a test asks for its run.
+pub fn run_all_beside_others(programs: &[&str]) {
+    thread::scope(|scope| {
+        for &program in programs {
+            scope.spawn(move || run_beside_others(program));
+        }
+    });
+}
+
+/// Checks "takes about N seconds" for a program that spends `sleeping`
+/// asleep: never less (it cannot be faster than its sleeps), and less than
+/// half as much again, or two seconds, whichever is more: bounds that a
+/// loaded two-core machine keeps to.
+pub fn assert_takes_about(run: &Run, sleeping: Duration) {
+    assert!(
+        run.wall >= sleeping,
+        "{:?} is less than the {sleeping:?} it sleeps",
+        run.wall
+    );
+    let limit = sleeping + (sleeping / 2).max(Duration::from_secs(2));
+    assert!(run.wall < limit, "{:?} is not about {sleeping:?}", run.wall);
+}
+
+/// The source of a listing: `path` is relative to `listings/`.
+pub fn listing_source(path: &str) -> String {
+    let path = project().root.join("listings").join(path);
+    fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What rustc says about `source`, compiled (std only) as the book's
+/// edition.
+pub fn rustc_errors(source: &str) -> crate::compile_fail::Errors {
+    crate::compile_fail::errors_of(&project().edition().unwrap(), source)
+        .unwrap()
 }
 
 /// The sample output a chapter shows: `listings/<part>/output/<name>.txt`.
