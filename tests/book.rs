@@ -14,7 +14,7 @@ use book_tools::process::{self, Run, isolate_network, without_colors};
 use book_tools::project::into_result;
 use book_tools::{
     Problem, Project, claims, includes, links, listings, mdbook_test, pinned,
-    playground,
+    playground, run_locally,
 };
 
 fn project() -> Project {
@@ -91,6 +91,11 @@ fn every_listing_and_anchor_is_shown_in_a_chapter() {
     assert_no_problems(
         includes::check_everything_is_shown(&project()).unwrap(),
     );
+}
+
+#[test]
+fn every_program_without_a_run_button_says_how_to_run_it() {
+    assert_no_problems(run_locally::check(&project()).unwrap());
 }
 
 #[test]

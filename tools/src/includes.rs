@@ -195,7 +195,7 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
 }
 
 /// `src/../listings/x.rs` as `listings/x.rs`, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -19,5 +19,6 @@ pub mod process;
 pub mod programs;
 pub mod project;
 pub mod rendered;
+pub mod run_locally;
 
 pub use project::{Problem, Project};
