@@ -11,15 +11,12 @@ use std::thread;
 use std::time::Duration;
 
 use book_tools::process::{self, Run, isolate_network, without_colors};
+use book_tools::programs::project;
 use book_tools::project::into_result;
 use book_tools::{
-    Problem, Project, claims, includes, links, listings, mdbook_test, pinned,
+    Problem, claims, includes, links, listings, mdbook_test, pinned,
     playground, run_locally,
 };
-
-fn project() -> Project {
-    Project::at(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn assert_no_problems(problems: Vec<Problem>) {
     if let Err(error) = into_result(problems) {

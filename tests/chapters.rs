@@ -17,12 +17,8 @@ use std::env;
 use std::process::Command;
 use std::time::Duration;
 
-use book_tools::Project;
 use book_tools::process::{Running, isolate_network};
-
-fn project() -> Project {
-    Project::at(env!("CARGO_MANIFEST_DIR"))
-}
+use book_tools::programs::project;
 
 /// The stand-in for rustc that skeptic calls.
 const RUSTC_WITH_BOOK_EDITION: &str = concat!(

@@ -4,11 +4,7 @@
 
 use std::process::Command;
 
-use book_tools::Project;
-
-fn project() -> Project {
-    Project::at(env!("CARGO_MANIFEST_DIR"))
-}
+use book_tools::programs::project;
 
 #[test]
 fn listings_are_rustfmt_clean_at_the_books_width() {

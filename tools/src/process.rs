@@ -129,12 +129,6 @@ impl Run {
         (self.cpu + self.waited_for_a_core).as_secs_f64()
             / self.wall.as_secs_f64()
     }
-
-    pub fn stdout_lines_sorted(&self) -> Vec<&str> {
-        let mut lines: Vec<&str> = self.stdout.lines().collect();
-        lines.sort();
-        lines
-    }
 }
 
 /// A program started with its output captured.

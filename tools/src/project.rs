@@ -89,11 +89,6 @@ impl Project {
         sources.sort();
         Ok(sources)
     }
-
-    /// A path relative to the project root, for messages.
-    pub fn relative<'a>(&self, path: &'a Path) -> &'a Path {
-        path.strip_prefix(&self.root).unwrap_or(path)
-    }
 }
 
 fn collect_files(
