@@ -7,6 +7,7 @@
 
 pub mod claims;
 pub mod compile_fail;
+pub mod figures;
 pub mod includes;
 pub mod links;
 pub mod listings;

@@ -1,28 +1,32 @@
 //! `cargo book preprocess`: an mdBook preprocessor that fails the build on
-//! the include problems `includes.rs` finds. `book.toml` runs it before
-//! mdBook's own `links` preprocessor, so it sees the directives as written,
-//! on the lines a contributor edits.
+//! the include problems `includes.rs` finds, then wraps every listing in
+//! its figure (`figures.rs`). `book.toml` runs it before mdBook's own
+//! `links` preprocessor, so it sees the directives as written, on the
+//! lines a contributor edits.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
+use crate::figures::{self, Chapter, Settings};
 use crate::project::into_result;
 use crate::{Project, includes};
 
 /// The name `book.toml` gives this preprocessor.
-pub const NAME: &str = "include-check";
+pub const NAME: &str = "listings";
 
-pub struct IncludeCheck;
+pub struct Listings;
 
-impl Preprocessor for IncludeCheck {
+impl Preprocessor for Listings {
     fn name(&self) -> &str {
         NAME
     }
 
-    fn run(&self, ctx: &PreprocessorContext, book: Book) -> Result<Book> {
+    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {
         let project = Project::at(&ctx.root);
         let mut problems = Vec::new();
         for item in book.iter() {
@@ -37,6 +41,40 @@ impl Preprocessor for IncludeCheck {
             }
         }
         into_result(problems)?;
+
+        let settings = Settings::load(&project)?;
+        let mut chapters = Vec::new();
+        for item in book.iter() {
+            if let BookItem::Chapter(chapter) = item
+                && let Some(path) = &chapter.source_path
+            {
+                let number = chapter.number.as_ref();
+                chapters.push(Chapter {
+                    path,
+                    number: number
+                        .and_then(|n| n.first().copied())
+                        .unwrap_or(0),
+                    content: &chapter.content,
+                });
+            }
+        }
+        let annotated =
+            match figures::annotate_book(&project, &settings, &chapters) {
+                Ok(annotated) => annotated,
+                Err(problems) => return into_result(problems).map(|()| book),
+            };
+        let mut annotated: HashMap<PathBuf, String> = chapters
+            .iter()
+            .map(|chapter| chapter.path.to_path_buf())
+            .zip(annotated)
+            .collect();
+        book.for_each_chapter_mut(|chapter| {
+            if let Some(path) = &chapter.source_path
+                && let Some(content) = annotated.remove(path)
+            {
+                chapter.content = content;
+            }
+        });
         Ok(book)
     }
 
@@ -48,7 +86,7 @@ impl Preprocessor for IncludeCheck {
 /// Speaks mdBook's preprocessor protocol on stdin and stdout.
 pub fn run_as_command(input: impl Read, mut output: impl Write) -> Result<()> {
     let (ctx, book) = mdbook_preprocessor::parse_input(input)?;
-    let book = IncludeCheck.run(&ctx, book)?;
+    let book = Listings.run(&ctx, book)?;
     serde_json::to_writer(&mut output, &book)?;
     output.flush()?;
     Ok(())

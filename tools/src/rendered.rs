@@ -10,7 +10,7 @@ use mdbook_driver::book::BookItem;
 use mdbook_renderer::{RenderContext, Renderer};
 
 use crate::markdown::{CodeBlock, code_blocks};
-use crate::preprocessor::IncludeCheck;
+use crate::preprocessor::Listings;
 use crate::project::into_result;
 use crate::{Problem, Project};
 
@@ -54,8 +54,8 @@ pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
         bail!("book.toml must declare [{declared}] (to run before `links`)");
     }
     // Replaces the `cargo book preprocess` command that book.toml names
-    // with the same check in-process: a build script cannot run cargo.
-    book.with_preprocessor(IncludeCheck);
+    // with the same preprocessor in-process: a build script cannot run cargo.
+    book.with_preprocessor(Listings);
     let (rendered, _) = book.preprocess_book(&AsHtml)?;
 
     let mut blocks = Vec::new();

@@ -1,0 +1,651 @@
+//! Listing figures: every code block that includes a program of
+//! `listings/` gets a caption with a computed number, a link to the file in
+//! the repository and, when it runs on the Playground, a link that opens it
+//! there. A block preceded by `<!-- changes-since: ../listings/x.rs -->`
+//! also carries the lines that changed since that earlier version, found by
+//! a line diff at build time; `theme/listings.js` highlights them.
+//!
+//! The preprocessor (`preprocessor.rs`) runs this before mdBook's `links`,
+//! so it sees the include directives as written and leaves them for
+//! `links` to expand inside the figure.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result, bail};
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
+use regex::Regex;
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use crate::includes::{Include, includes_in, normalize};
+use crate::markdown::{LineIndex, info_tokens};
+use crate::{Problem, Project};
+
+/// The longest Playground link the book emits, in bytes. The Playground is
+/// served through a CDN that refuses a request line past 8 KiB (8,192
+/// bytes, answered with `414 Request-URI Too Large`); the rest of the
+/// request line and some headroom account for the difference. A listing
+/// whose link would be longer gets an in-page editor instead.
+pub const PLAYGROUND_URL_BUDGET: usize = 8_000;
+
+/// Where the Playground lives; its query string takes the program.
+pub const PLAYGROUND: &str = "https://play.rust-lang.org/";
+
+/// The comment that asks for the changes since an earlier listing.
+static CHANGES_SINCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^<!--\s*changes-since:\s*(\S+)\s*-->\s*$").unwrap()
+});
+
+/// mdBook's anchor markers, which never reach the reader.
+static ANCHOR_MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR(_END)?:\s*[\w-]+").unwrap());
+static ANCHOR_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
+static ANCHOR_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
+
+/// What the captions need from `book.toml`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `[rust] edition`: the Playground link asks for it.
+    pub edition: String,
+    /// `[preprocessor.listings] source-url-template`, with `{path}` for a
+    /// path from the repository root.
+    pub source_url_template: String,
+}
+
+impl Settings {
+    pub fn load(project: &Project) -> Result<Settings> {
+        let path = project.root.join("book.toml");
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let config: toml::Table = text.parse()?;
+        let template = config
+            .get("preprocessor")
+            .and_then(|p| p.get(crate::preprocessor::NAME))
+            .and_then(|p| p.get("source-url-template"))
+            .and_then(|t| t.as_str());
+        let Some(template) = template else {
+            bail!(
+                "{}: [preprocessor.{}] needs source-url-template (the \
+                 listing captions link to their files)",
+                path.display(),
+                crate::preprocessor::NAME
+            );
+        };
+        Ok(Settings {
+            edition: project.edition()?,
+            source_url_template: template.to_owned(),
+        })
+    }
+
+    fn source_url(&self, file: &Path) -> String {
+        self.source_url_template
+            .replace("{path}", &file.to_string_lossy())
+    }
+}
+
+/// A chapter as the preprocessor hands it over.
+pub struct Chapter<'a> {
+    /// Relative to `src/`.
+    pub path: &'a Path,
+    /// The top-level section number; 0 for unnumbered chapters.
+    pub number: u32,
+    pub content: &'a str,
+}
+
+/// A fenced block that includes a file of `listings/`.
+struct ListingBlock {
+    /// Byte range of the block in the chapter, fences included.
+    start: usize,
+    end: usize,
+    line: usize,
+    info: String,
+    include: Include,
+    /// The included file, relative to the project root.
+    file: PathBuf,
+    /// The file named by a `changes-since` comment right above the block,
+    /// and that comment's byte range.
+    changes_since: Option<(PathBuf, usize, usize)>,
+}
+
+impl ListingBlock {
+    fn is_output_sample(&self) -> bool {
+        self.file.parent().and_then(Path::file_name) == Some("output".as_ref())
+    }
+
+    /// Whether mdBook shows a Run button for it.
+    fn is_runnable(&self) -> bool {
+        let tokens: Vec<&str> = info_tokens(&self.info).collect();
+        tokens.contains(&"rust")
+            && !["no_run", "ignore", "noplayground", "compile_fail"]
+                .iter()
+                .any(|t| tokens.contains(t))
+    }
+}
+
+/// Where each listing file first appears: its number and figure id.
+#[derive(Debug, Clone)]
+struct Numbered {
+    chapter: PathBuf,
+    label: String,
+    id: String,
+}
+
+/// Adds the figures to every chapter, or returns every problem found.
+pub fn annotate_book(
+    project: &Project,
+    settings: &Settings,
+    chapters: &[Chapter],
+) -> std::result::Result<Vec<String>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut blocks = Vec::new();
+    for chapter in chapters {
+        match listing_blocks(project, chapter) {
+            Ok(found) => blocks.push(found),
+            Err(mut found) => {
+                problems.append(&mut found);
+                blocks.push(Vec::new());
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let numbers = number_listings(chapters, &blocks);
+    let mut annotated = Vec::new();
+    for (chapter, blocks) in chapters.iter().zip(&blocks) {
+        match annotate_chapter(project, settings, chapter, blocks, &numbers) {
+            Ok(text) => annotated.push(text),
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(annotated)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Numbers each listing file where it first appears: `Listing 3.2` is the
+/// second program shown in chapter 3.
+fn number_listings(
+    chapters: &[Chapter],
+    blocks: &[Vec<ListingBlock>],
+) -> HashMap<PathBuf, Numbered> {
+    let mut numbers = HashMap::new();
+    for (chapter, blocks) in chapters.iter().zip(blocks) {
+        let mut count = 0;
+        for block in blocks.iter().filter(|b| !b.is_output_sample()) {
+            if numbers.contains_key(&block.file) {
+                continue;
+            }
+            count += 1;
+            numbers.insert(
+                block.file.clone(),
+                Numbered {
+                    chapter: chapter.path.to_path_buf(),
+                    label: format!("Listing {}.{count}", chapter.number),
+                    id: format!("listing-{}-{count}", chapter.number),
+                },
+            );
+        }
+    }
+    numbers
+}
+
+/// The chapter's fenced blocks that include a file of `listings/`.
+fn listing_blocks(
+    project: &Project,
+    chapter: &Chapter,
+) -> std::result::Result<Vec<ListingBlock>, Vec<Problem>> {
+    let source = Path::new("src").join(chapter.path);
+    let chapter_dir = source.parent().unwrap_or(Path::new(""));
+    let lines = LineIndex::new(chapter.content);
+    let mut problems = Vec::new();
+    let mut blocks = Vec::new();
+    let mut claimed_comments = Vec::new();
+
+    let parser = Parser::new(chapter.content).into_offset_iter();
+    for (event, range) in parser {
+        let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event
+        else {
+            continue;
+        };
+        let line = lines.line_of(range.start);
+        let text = &chapter.content[range.clone()];
+        let body = text.lines().skip(1).collect::<Vec<_>>();
+        let body = body[..body.len().saturating_sub(1)].join("\n");
+        let includes = includes_in(&body);
+        let [include] = includes.as_slice() else {
+            continue;
+        };
+        let file = normalize(&chapter_dir.join(&include.path));
+        if !file.starts_with("listings") {
+            continue;
+        }
+        let at = |message: String| Problem::new(&source, line, message);
+        if body.trim().lines().count() != 1 {
+            problems.push(at(format!(
+                "a block that includes {} must hold nothing else",
+                include.path
+            )));
+            continue;
+        }
+        let line_start = chapter.content[..range.start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        if line_start != range.start {
+            problems.push(at(format!(
+                "{} is included in an indented block (a list or a quote); \
+                 listings stand on their own, at the start of the line",
+                include.path
+            )));
+            continue;
+        }
+        let changes_since = comment_above(chapter.content, range.start).map(
+            |(comment_start, comment_end, previous)| {
+                claimed_comments.push(comment_start);
+                let previous = normalize(&chapter_dir.join(previous));
+                (previous, comment_start, comment_end)
+            },
+        );
+        if let Some((previous, _, _)) = &changes_since
+            && !project.root.join(previous).is_file()
+        {
+            problems.push(at(format!(
+                "changes-since names {}, which does not exist",
+                previous.display()
+            )));
+            continue;
+        }
+        blocks.push(ListingBlock {
+            start: range.start,
+            end: range.end,
+            line,
+            info: info.to_string(),
+            include: include.clone(),
+            file,
+            changes_since,
+        });
+    }
+
+    // A `changes-since` comment that no listing follows would be ignored.
+    for found in CHANGES_SINCE_ANYWHERE.find_iter(chapter.content) {
+        if !claimed_comments.contains(&found.start()) {
+            problems.push(Problem::new(
+                &source,
+                lines.line_of(found.start()),
+                "a changes-since comment must stand right above the block \
+                 that includes the new version of the listing",
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(blocks)
+    } else {
+        Err(problems)
+    }
+}
+
+static CHANGES_SINCE_ANYWHERE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^<!--\s*changes-since:").unwrap());
+
+/// A `changes-since` comment on the line right above the fence at
+/// `fence_start`: its byte range and the path it names.
+fn comment_above(
+    text: &str,
+    fence_start: usize,
+) -> Option<(usize, usize, &str)> {
+    let before = text[..fence_start].strip_suffix('\n')?;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = &before[start..];
+    let path = CHANGES_SINCE.captures(line)?.get(1)?.as_str();
+    Some((start, fence_start, path))
+}
+
+fn annotate_chapter(
+    project: &Project,
+    settings: &Settings,
+    chapter: &Chapter,
+    blocks: &[ListingBlock],
+    numbers: &HashMap<PathBuf, Numbered>,
+) -> std::result::Result<String, Vec<Problem>> {
+    let source = Path::new("src").join(chapter.path);
+    let mut problems = Vec::new();
+    let mut out = String::with_capacity(chapter.content.len() * 2);
+    let mut copied = 0;
+    // How many times each file has been shown in this chapter so far.
+    let mut shown: BTreeMap<&Path, usize> = BTreeMap::new();
+
+    for block in blocks {
+        let at = |message: String| Problem::new(&source, block.line, message);
+        let begin = block.changes_since.as_ref().map_or(block.start, |c| c.1);
+        out.push_str(&chapter.content[copied..begin]);
+        copied = block.end;
+        let fence = &chapter.content[block.start..block.end];
+
+        let figure = if block.is_output_sample() {
+            output_figure(settings, chapter, block, numbers)
+        } else {
+            let times = shown.entry(&block.file).or_default();
+            *times += 1;
+            listing_figure(project, settings, chapter, block, numbers, *times)
+        };
+        match figure {
+            Ok(open) => {
+                out.push_str(&open);
+                out.push_str(fence);
+                if !fence.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str("\n</figure>\n\n");
+            }
+            Err(message) => problems.push(at(message)),
+        }
+    }
+    out.push_str(&chapter.content[copied..]);
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The opening of a listing's figure, caption included.
+fn listing_figure(
+    project: &Project,
+    settings: &Settings,
+    chapter: &Chapter,
+    block: &ListingBlock,
+    numbers: &HashMap<PathBuf, Numbered>,
+    times_shown: usize,
+) -> std::result::Result<String, String> {
+    let contents = read(project, &block.file)?;
+    if block.include.selector.is_none() && ANCHOR_MARKER.is_match(&contents) {
+        return Err(format!(
+            "{} has anchors: include one of them, or the reader sees the \
+             ANCHOR comments",
+            block.include.path
+        ));
+    }
+    let shown = shown_lines(&block.include, &contents);
+    let numbered = &numbers[&block.file];
+    let (label, id) = if times_shown == 1 {
+        (numbered.label.clone(), numbered.id.clone())
+    } else {
+        let suffix = char::from(b'a' + (times_shown.min(26) - 1) as u8);
+        (
+            format!("{} (continued)", numbered.label),
+            format!("{}-{suffix}", numbered.id),
+        )
+    };
+
+    let mut attributes = format!(
+        r#"class="listing" id="{id}" data-file="{}" data-runnable="{}""#,
+        block.file.display(),
+        block.is_runnable()
+    );
+    let mut caption = format!(
+        r##"<a class="listing-number" href="#{id}">{label}</a> <a class="listing-source" href="{}"><code>{}</code></a>"##,
+        escape(&settings.source_url(&block.file)),
+        escape(&file_name(&block.file)),
+    );
+
+    if let Some((previous, _, _)) = &block.changes_since {
+        let before = read(project, previous)?;
+        let changed = changed_lines(&without_markers(&before), &shown);
+        let Some(earlier) = numbers.get(previous) else {
+            return Err(format!(
+                "changes-since names {}, which the book never shows",
+                previous.display()
+            ));
+        };
+        let _ = write!(
+            attributes,
+            r#" data-changed-from="{}" data-changed-lines="{}""#,
+            previous.display(),
+            ranges(&changed)
+        );
+        let _ = write!(
+            caption,
+            r#" <span class="listing-changes">highlighted: what changed since <a href="{}">{}</a></span>"#,
+            href(chapter.path, earlier),
+            earlier.label
+        );
+    }
+
+    if block.is_runnable() {
+        let program = shown.join("\n") + "\n";
+        match playground_url(&program, &settings.edition) {
+            Some(url) => {
+                let _ = write!(
+                    caption,
+                    r#" <a class="playground-link" href="{}">Open in the Playground</a>"#,
+                    escape(&url)
+                );
+            }
+            None => caption.push_str(
+                r#" <span class="playground-too-long">too long for a Playground link: press Edit to change it here, then Run</span>"#,
+            ),
+        }
+    }
+    Ok(format!(
+        "<figure {attributes}>\n<figcaption>{caption}</figcaption>\n\n"
+    ))
+}
+
+/// The opening of the figure around a program's sample output.
+fn output_figure(
+    settings: &Settings,
+    chapter: &Chapter,
+    block: &ListingBlock,
+    numbers: &HashMap<PathBuf, Numbered>,
+) -> std::result::Result<String, String> {
+    let stem = block.file.file_stem().unwrap_or_default();
+    let part = block.file.parent().and_then(Path::parent).unwrap();
+    let program = part.join(stem).with_extension("rs");
+    let Some(numbered) = numbers.get(&program) else {
+        return Err(format!(
+            "{} is the output of {}, which the book never shows",
+            block.include.path,
+            program.display()
+        ));
+    };
+    let _ = settings;
+    Ok(format!(
+        "<figure class=\"listing-output\" data-output-of=\"{}\">\n\
+         <figcaption>Output of <a href=\"{}\">{}</a></figcaption>\n\n",
+        program.display(),
+        href(chapter.path, numbered),
+        numbered.label
+    ))
+}
+
+fn read(project: &Project, file: &Path) -> std::result::Result<String, String> {
+    fs::read_to_string(project.root.join(file))
+        .map_err(|e| format!("reading {}: {e}", file.display()))
+}
+
+/// A link to a numbered listing from `chapter`.
+fn href(chapter: &Path, target: &Numbered) -> String {
+    if target.chapter == chapter {
+        format!("#{}", target.id)
+    } else {
+        let page = target.chapter.with_extension("html");
+        format!("{}#{}", page.display(), target.id)
+    }
+}
+
+/// `listings/part3-io/poll_loop.rs` as the caption shows it.
+fn file_name(file: &Path) -> String {
+    file.strip_prefix("listings")
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
+/// The lines of `contents` that mdBook puts in the block for `include`, as
+/// the page's code holds them (hidden lines included, without their `# `):
+/// everything but anchor markers for a `rustdoc_include` or a whole file,
+/// only the anchored lines for an `include` of an anchor.
+pub fn shown_lines(include: &Include, contents: &str) -> Vec<String> {
+    match (&include.selector, include.kind.as_str()) {
+        (Some(anchor), "include") => anchored_lines(contents, anchor),
+        (Some(_), _) => without_markers(contents),
+        (None, _) => contents.lines().map(str::to_owned).collect(),
+    }
+}
+
+fn without_markers(contents: &str) -> Vec<String> {
+    contents
+        .lines()
+        .filter(|line| !ANCHOR_MARKER.is_match(line))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn anchored_lines(contents: &str, anchor: &str) -> Vec<String> {
+    let names = |regex: &Regex, line: &str| {
+        regex.captures(line).is_some_and(|cap| &cap[1] == anchor)
+    };
+    let mut lines = contents.lines();
+    lines.by_ref().find(|line| names(&ANCHOR_START, line));
+    lines
+        .take_while(|line| !names(&ANCHOR_END, line))
+        .filter(|line| !ANCHOR_MARKER.is_match(line))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The 1-based numbers of the lines of `after` that a minimal line diff
+/// from `before` inserts or rewrites.
+pub fn changed_lines(before: &[String], after: &[String]) -> Vec<usize> {
+    let mut changed = Vec::new();
+    for op in capture_diff_slices(Algorithm::Myers, before, after) {
+        match op {
+            DiffOp::Insert {
+                new_index, new_len, ..
+            }
+            | DiffOp::Replace {
+                new_index, new_len, ..
+            } => changed.extend(new_index + 1..=new_index + new_len),
+            DiffOp::Equal { .. } | DiffOp::Delete { .. } => {}
+        }
+    }
+    changed
+}
+
+/// `[1, 2, 3, 7]` as `1-3,7`.
+pub fn ranges(lines: &[usize]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if i == j {
+            let _ = write!(out, "{}", lines[i]);
+        } else {
+            let _ = write!(out, "{}-{}", lines[i], lines[j]);
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// The link that opens `program` on the Playground, or `None` past
+/// [`PLAYGROUND_URL_BUDGET`].
+pub fn playground_url(program: &str, edition: &str) -> Option<String> {
+    let url = url::Url::parse_with_params(
+        PLAYGROUND,
+        [
+            ("version", "stable"),
+            ("mode", "debug"),
+            ("edition", edition),
+            ("code", program),
+        ],
+    )
+    .expect("the Playground's address parses");
+    let url = String::from(url);
+    (url.len() <= PLAYGROUND_URL_BUDGET).then_some(url)
+}
+
+/// Text for an HTML attribute or element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn changed_lines_are_the_inserted_and_rewritten_ones() {
+        let before = lines("fn main() {\n    a();\n    b();\n}");
+        let after = lines("fn main() {\n    a();\n    c();\n    d();\n}");
+        assert_eq!(changed_lines(&before, &after), [3, 4]);
+        assert_eq!(changed_lines(&after, &after), [] as [usize; 0]);
+    }
+
+    #[test]
+    fn ranges_join_neighbours() {
+        assert_eq!(ranges(&[1, 2, 3, 7, 9, 10]), "1-3,7,9-10");
+        assert_eq!(ranges(&[]), "");
+    }
+
+    #[test]
+    fn a_short_program_gets_a_link_that_decodes_to_it() {
+        let program = "fn main() {\n    println!(\"a & b = {}\", 1 + 2);\n}\n";
+        let url = playground_url(program, "2024").unwrap();
+        let parsed = url::Url::parse(&url).unwrap();
+        let pairs: HashMap<_, _> = parsed.query_pairs().collect();
+        assert_eq!(pairs["code"], program);
+        assert_eq!(pairs["edition"], "2024");
+        assert_eq!(pairs["mode"], "debug");
+        assert_eq!(pairs["version"], "stable");
+    }
+
+    #[test]
+    fn a_program_past_the_budget_gets_no_link() {
+        let line = "    println!(\"one more line\");\n";
+        let program = format!("fn main() {{\n{}}}\n", line.repeat(300));
+        assert!(playground_url(&program, "2024").is_none());
+    }
+
+    #[test]
+    fn shown_lines_follow_mdbook() {
+        let file = "a\n// ANCHOR: x\nb\n// ANCHOR: y\nc\n// ANCHOR_END: y\n\
+                    // ANCHOR_END: x\nd\n";
+        let include = |kind: &str, selector: Option<&str>| Include {
+            line: 1,
+            kind: kind.to_owned(),
+            path: "f.rs".to_owned(),
+            selector: selector.map(str::to_owned),
+        };
+        assert_eq!(
+            shown_lines(&include("rustdoc_include", Some("y")), file),
+            ["a", "b", "c", "d"]
+        );
+        assert_eq!(
+            shown_lines(&include("include", Some("x")), file),
+            ["b", "c"]
+        );
+        assert_eq!(shown_lines(&include("include", Some("y")), file), ["c"]);
+    }
+}
