@@ -2,8 +2,9 @@
 //! `listings/` gets a caption with a computed number, a link to the file in
 //! the repository and, when it runs on the Playground, a link that opens it
 //! there. A block preceded by `<!-- changes-since: ../listings/x.rs -->`
-//! also carries the lines that changed since that earlier version, found by
-//! a line diff at build time; `theme/listings.js` highlights them.
+//! (and every other block that shows the same file) also carries the lines
+//! that changed since that earlier version, found by a line diff at build
+//! time; `theme/listings.js` highlights them.
 //!
 //! The preprocessor (`preprocessor.rs`) runs this before mdBook's `links`,
 //! so it sees the include directives as written and leaves them for
@@ -142,7 +143,7 @@ pub fn annotate_book(
     chapters: &[Chapter],
 ) -> std::result::Result<Vec<String>, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut blocks = Vec::new();
+    let mut blocks: Vec<Vec<ListingBlock>> = Vec::new();
     for chapter in chapters {
         match listing_blocks(project, chapter) {
             Ok(found) => blocks.push(found),
@@ -157,6 +158,22 @@ pub fn annotate_book(
     }
 
     let numbers = number_listings(chapters, &blocks);
+    // A `changes-since` comment speaks for the program: every block that
+    // shows the same file highlights the same changes.
+    let previous: HashMap<PathBuf, PathBuf> = blocks
+        .iter()
+        .flatten()
+        .filter_map(|b| Some((b.file.clone(), b.changes_since.clone()?.0)))
+        .collect();
+    for block in blocks.iter_mut().flatten() {
+        if block.changes_since.is_none()
+            && let Some(earlier) = previous.get(&block.file)
+        {
+            // No comment to replace: an empty byte range at the fence.
+            block.changes_since =
+                Some((earlier.clone(), block.start, block.start));
+        }
+    }
     let mut annotated = Vec::new();
     for (chapter, blocks) in chapters.iter().zip(&blocks) {
         match annotate_chapter(project, settings, chapter, blocks, &numbers) {
