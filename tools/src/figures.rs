@@ -665,4 +665,116 @@ mod tests {
         );
         assert_eq!(shown_lines(&include("include", Some("y")), file), ["c"]);
     }
+
+    /// A project with two versions of a program and a sample output.
+    fn project() -> (tempfile::TempDir, Project, Settings) {
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("listings/part2");
+        fs::create_dir_all(part.join("output")).unwrap();
+        fs::write(part.join("one.rs"), "fn main() {\n    a();\n}\n").unwrap();
+        fs::write(
+            part.join("two.rs"),
+            "fn main() {\n    // ANCHOR: body\n    a();\n    b();\n    \
+             // ANCHOR_END: body\n}\n",
+        )
+        .unwrap();
+        fs::write(part.join("output/two.txt"), "ab\n").unwrap();
+        let project = Project::at(dir.path());
+        let settings = Settings {
+            edition: "2024".to_owned(),
+            source_url_template: "https://example.org/blob/main/{path}".into(),
+        };
+        (dir, project, settings)
+    }
+
+    fn annotate(text: &str) -> std::result::Result<String, Vec<String>> {
+        let (_dir, project, settings) = project();
+        let chapter = Chapter {
+            path: Path::new("part2.md"),
+            number: 2,
+            content: text,
+        };
+        annotate_book(&project, &settings, &[chapter])
+            .map(|mut chapters| chapters.remove(0))
+            .map_err(|problems| crate::project::messages(&problems))
+    }
+
+    #[test]
+    fn figures_number_link_and_highlight() {
+        let page = annotate(
+            "# Two\n\n```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n\n\
+             <!-- changes-since: ../listings/part2/one.rs -->\n\
+             ```rust\n{{#rustdoc_include ../listings/part2/two.rs:body}}\n```\n\n\
+             ```rust,no_run\n{{#rustdoc_include ../listings/part2/two.rs:body}}\n```\n\n\
+             ```text\n{{#include ../listings/part2/output/two.txt}}\n```\n",
+        )
+        .unwrap();
+        assert!(
+            page.contains(
+                r#"id="listing-2-1" data-file="listings/part2/one.rs""#
+            )
+        );
+        assert!(
+            page.contains(
+                r#"id="listing-2-2" data-file="listings/part2/two.rs""#
+            )
+        );
+        assert!(page.contains(r#"id="listing-2-2-b""#));
+        assert!(page.contains("Listing 2.2 (continued)"));
+        // `b();` is line 3 of what the block shows; the comment is gone.
+        assert_eq!(page.matches(r#"data-changed-lines="3""#).count(), 2);
+        assert!(!page.contains("changes-since"));
+        assert!(
+            page.contains(
+                "https://example.org/blob/main/listings/part2/two.rs"
+            )
+        );
+        // Only the runnable blocks link to the Playground.
+        assert_eq!(page.matches("playground-link").count(), 2);
+        assert!(page.contains(r##"data-output-of="listings/part2/two.rs""##));
+        assert!(
+            page.contains(
+                r##"Output of <a href="#listing-2-2">Listing 2.2</a>"##
+            )
+        );
+    }
+
+    #[test]
+    fn a_changes_since_comment_needs_a_listing_below_it() {
+        let problems = annotate(
+            "# Two\n\n<!-- changes-since: ../listings/part2/one.rs -->\n\
+             Some prose.\n",
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].starts_with("src/part2.md:3: a changes-since comment")
+        );
+    }
+
+    #[test]
+    fn a_changes_since_comment_must_name_a_file() {
+        let problems = annotate(
+            "# Two\n\n<!-- changes-since: ../listings/part2/zero.rs -->\n\
+             ```rust\n{{#rustdoc_include ../listings/part2/two.rs:body}}\n```\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "src/part2.md:4: changes-since names listings/part2/zero.rs, \
+              which does not exist"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_whole_file_with_anchors_is_refused() {
+        let problems = annotate(
+            "# Two\n\n```rust\n{{#rustdoc_include ../listings/part2/two.rs}}\n```\n",
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("two.rs has anchors"), "{problems:?}");
+    }
 }
