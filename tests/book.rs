@@ -224,3 +224,30 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
         Ok(())
     });
 }
+
+/// `book.toml` writes the repository's address three times: the repository
+/// button, the edit link of every page and the listing captions. They must
+/// name the same repository and branch, or some links lead elsewhere.
+#[test]
+fn book_toml_names_one_repository() {
+    let text = fs::read_to_string(project().root.join("book.toml")).unwrap();
+    let config: toml::Table = text.parse().unwrap();
+    let setting = |table: &str, key: &str| -> String {
+        let mut value = &toml::Value::Table(config.clone());
+        for part in table.split('.').chain([key]) {
+            value = value
+                .get(part)
+                .unwrap_or_else(|| panic!("book.toml: no {key} in [{table}]"));
+        }
+        value.as_str().unwrap().to_owned()
+    };
+    let repository = setting("output.html", "git-repository-url");
+    assert_eq!(
+        setting("output.html", "edit-url-template"),
+        format!("{repository}/edit/main/{{path}}")
+    );
+    assert_eq!(
+        setting("preprocessor.listings", "source-url-template"),
+        format!("{repository}/blob/main/{{path}}")
+    );
+}

@@ -5,6 +5,8 @@
 //! `file:line: message`, so a broken include, link or claim points straight
 //! at the sentence to fix.
 
+pub mod actionlint;
+pub mod browser;
 pub mod claims;
 pub mod compile_fail;
 pub mod figures;

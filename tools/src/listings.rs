@@ -20,6 +20,8 @@ pub struct Built {
     /// The exact rlib of each crate the listings depend on (libc, futures,
     /// tokio), by crate name.
     pub externs: BTreeMap<String, PathBuf>,
+    /// The version of each of those crates, by crate name.
+    pub versions: BTreeMap<String, String>,
     /// Where the rlibs of their own dependencies are.
     pub library_dirs: BTreeSet<PathBuf>,
 }
@@ -74,6 +76,7 @@ pub fn build(project: &Project) -> Result<Built> {
         direct_dependencies(&project.root.join("listings/Cargo.toml"))?;
     let mut programs = BTreeMap::new();
     let mut externs = BTreeMap::new();
+    let mut versions = BTreeMap::new();
     let mut library_dirs = BTreeSet::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
@@ -104,6 +107,7 @@ pub fn build(project: &Project) -> Result<Built> {
         library_dirs.insert(rlib.parent().unwrap().to_path_buf());
         if direct.contains(name) {
             externs.insert(name.to_owned(), rlib);
+            versions.insert(name.to_owned(), version_of(&message)?);
         }
     }
     if let Some(missing) =
@@ -114,8 +118,18 @@ pub fn build(project: &Project) -> Result<Built> {
     Ok(Built {
         programs,
         externs,
+        versions,
         library_dirs,
     })
+}
+
+/// The version of the package a compiler artifact belongs to, from its
+/// package id (`registry+https://...#libc@0.2.191`).
+fn version_of(artifact: &Value) -> Result<String> {
+    let id = artifact["package_id"].as_str().unwrap_or_default();
+    id.rsplit_once('@')
+        .map(|(_, version)| version.to_owned())
+        .with_context(|| format!("no version in package id {id:?}"))
 }
 
 /// The crate names in `[dependencies]` of a manifest (`-` read as `_`).

@@ -4,7 +4,8 @@
 //! cargo book serve [ARGS]        build, serve on localhost:3000, rebuild on change
 //! cargo book build [DIR]         the static site, into DIR (default book/)
 //! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
-//! cargo book install-tools       install the pinned mdBook tools into .tools/
+//! cargo book install-tools       install the pinned mdBook tools into .tools/,
+//!                                and what the browser tests drive
 //! cargo book preprocess          (run by mdBook: the include check)
 //! ```
 
@@ -14,7 +15,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
-use book_tools::{Project, links, mdbook_test, preprocessor};
+use book_tools::{Project, browser, links, mdbook_test, preprocessor};
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -49,7 +50,10 @@ fn run(args: Vec<String>) -> Result<()> {
             let chapter = rest.first().map(String::as_str);
             exec(mdbook_test::command(&project, &wrapper_dir, chapter)?)
         }
-        Some("install-tools") => pinned::ensure_installed(&project).map(|_| ()),
+        Some("install-tools") => {
+            pinned::ensure_installed(&project)?;
+            browser::ensure_installed(&project).map(|_| ())
+        }
         Some("preprocess") => match rest.first().map(String::as_str) {
             // mdBook asks whether a renderer is supported: all are.
             Some("supports") => Ok(()),

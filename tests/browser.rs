@@ -1,0 +1,239 @@
+//! The book in a real browser: every chapter page in light and dark mode,
+//! every Run button pressed and its output compared with the output the
+//! chapter shows, Playground links, highlighted changes, search, print,
+//! footnotes and edit links.
+//!
+//! Chromium is driven by Playwright from Node.js
+//! (`tests/browser/book.test.mjs`), against the built book served on
+//! loopback. Requests to play.rust-lang.org go to a stand-in that really
+//! compiles and runs what a page posts (`tests/support/playground_standin.rs`);
+//! every other request leaving the machine is refused and reported. What
+//! the browser saw comes back as JSON, and the output checks are made here.
+//!
+//! The tools are installed on first use (`book_tools::browser`);
+//! screenshots of every page land in `target/browser-screenshots/`.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use book_tools::browser;
+use book_tools::figures::PLAYGROUND_URL_BUDGET;
+use book_tools::playground::run_buttons;
+use book_tools::process::{self, Run, without_colors};
+use book_tools::programs::{self, project};
+use book_tools::{Project, pinned};
+use serde_json::Value;
+use tower_http::services::ServeDir;
+
+#[path = "support/playground_standin.rs"]
+mod playground_standin;
+
+use playground_standin::Playground;
+
+/// How long the browser may take for the whole book.
+const BROWSER_LIMIT: Duration = Duration::from_secs(300);
+
+/// `mdbook build` with the pinned tools, into the scratch directory that
+/// tests/book.rs builds into too, under the same lock.
+fn build_book(project: &Project, scratch: &Path) -> PathBuf {
+    static LOCK: OnceLock<File> = OnceLock::new();
+    // Another `cargo test` of this checkout waits until this process has
+    // finished with the built book (the lock ends with it).
+    let lock = File::create(scratch.join("book.lock")).unwrap();
+    lock.lock().unwrap();
+    LOCK.set(lock).unwrap();
+
+    let dest = scratch.join("book");
+    let mut mdbook = pinned::command(project, &pinned::MDBOOK).unwrap();
+    mdbook.arg("build").arg("--dest-dir").arg(&dest);
+    mdbook.env("RUST_BACKTRACE", "0");
+    let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    dest.join("html")
+}
+
+/// What `[output.html]` in book.toml says, by key.
+fn html_setting(project: &Project, key: &str) -> String {
+    let text = fs::read_to_string(project.root.join("book.toml")).unwrap();
+    let config: toml::Table = text.parse().unwrap();
+    let setting = config["output"]["html"].get(key);
+    match setting.and_then(|value| value.as_str()) {
+        Some(value) => value.to_owned(),
+        None => panic!("book.toml: [output.html] {key} is not set"),
+    }
+}
+
+/// The browser's run over the whole book: Node's report, and what it saw.
+struct BrowserRun {
+    node: Run,
+    /// `results.json` as written by book.test.mjs.
+    results: Value,
+}
+
+/// Builds and serves the book, starts the Playground stand-in, and runs
+/// the browser checks, once for all the tests here.
+fn browser_run() -> &'static BrowserRun {
+    static RUN: OnceLock<BrowserRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let project = project();
+        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let html = build_book(&project, &scratch);
+        let edition = project.edition().unwrap();
+        let tools = browser::ensure_installed(&project).unwrap();
+
+        let playground = Playground::new(
+            programs::built(),
+            &scratch.join("playground-standin"),
+        )
+        .unwrap();
+        // A Run button waits six seconds for its answer: compile every
+        // program the pages will post before the browser starts, so that
+        // even a first run only waits for programs to run.
+        let pages = project.chapters().unwrap().into_iter();
+        let pages =
+            pages.map(|chapter| html.join(chapter.with_extension("html")));
+        // SUMMARY.md makes no page.
+        for page in pages.filter(|page| page.is_file()) {
+            for button in run_buttons(&page).unwrap() {
+                // A program that does not compile fails in the browser,
+                // with the compiler's message on the page.
+                let _ = playground.compile(&button.code, &edition);
+            }
+        }
+
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let standin = runtime.block_on(Arc::new(playground).serve()).unwrap();
+        let book_url = runtime.block_on(serve(html));
+
+        let screenshots = scratch.parent().unwrap().join("browser-screenshots");
+        let _ = fs::remove_dir_all(&screenshots);
+        fs::create_dir_all(&screenshots).unwrap();
+        let results = scratch.join("browser-results.json");
+        let _ = fs::remove_file(&results);
+
+        let mut node = Command::new(&tools.node);
+        node.current_dir(&tools.tests_dir)
+            .args(["--test-reporter=spec", "book.test.mjs"])
+            .env("BOOK_URL", &book_url)
+            .env("PLAYGROUND_URL", standin.url())
+            .env("PROJECT_ROOT", &project.root)
+            .env("CHROMIUM", &tools.chromium)
+            .env("SCREENSHOT_DIR", &screenshots)
+            .env("RESULTS_FILE", &results)
+            .env("BOOK_EDITION", &edition)
+            .env("PLAYGROUND_URL_BUDGET", PLAYGROUND_URL_BUDGET.to_string())
+            .env(
+                "GIT_REPOSITORY_URL",
+                html_setting(&project, "git-repository-url"),
+            );
+        let node = process::run_measured(node, BROWSER_LIMIT).unwrap();
+        let results = fs::read_to_string(&results)
+            .map(|text| serde_json::from_str(&text).unwrap())
+            .unwrap_or(Value::Null);
+        drop(standin);
+        BrowserRun { node, results }
+    })
+}
+
+/// Serves `dir` on 127.0.0.1 at a port the kernel chooses, on the current
+/// runtime; returns its URL.
+async fn serve(dir: PathBuf) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback_service(ServeDir::new(dir));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// Node's report (test runner and Playwright), for a person to read.
+fn report(node: &Run) -> String {
+    without_colors(&format!("{}{}", node.stdout, node.stderr))
+}
+
+#[test]
+fn every_page_passes_the_browser_checks() {
+    let run = browser_run();
+    // Shown with `--nocapture`: what was checked, and how long it took.
+    println!("{}", report(&run.node));
+    assert!(
+        !run.node.timed_out,
+        "the browser checks took over {BROWSER_LIMIT:?}:\n{}",
+        report(&run.node)
+    );
+    assert!(
+        run.node.status.success(),
+        "the browser checks failed (screenshots in \
+         target/browser-screenshots/):\n{}",
+        report(&run.node)
+    );
+}
+
+/// Every program run from a page prints what the chapter shows as its
+/// output.
+#[test]
+fn every_run_prints_the_output_its_chapter_shows() {
+    let run = browser_run();
+    let outputs = run.results["outputs"].as_array();
+    let outputs = outputs.unwrap_or_else(|| {
+        panic!("the browser reported no outputs:\n{}", report(&run.node))
+    });
+    assert!(!outputs.is_empty(), "no listing with an output was run");
+    let mismatches: Vec<String> = outputs
+        .iter()
+        .filter_map(|output| {
+            let text = |key: &str| output[key].as_str().unwrap_or_default();
+            let shown = text("output").trim_end_matches('\n');
+            let promised = text("promised").trim_end_matches('\n');
+            (shown != promised).then(|| {
+                format!(
+                    "{}: {} printed what the page does not show as its \
+                     output\n{}",
+                    text("page"),
+                    text("listing"),
+                    line_diff(promised, shown)
+                )
+            })
+        })
+        .collect();
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+}
+
+/// The two texts line by line: `  ` for a line both have, `- ` for one
+/// only the chapter shows, `+ ` for one only the run printed.
+fn line_diff(promised: &str, printed: &str) -> String {
+    let (promised, printed): (Vec<&str>, Vec<&str>) =
+        (promised.lines().collect(), printed.lines().collect());
+    let mut out = String::from("(- as the chapter shows it, + as it ran)\n");
+    let (mut p, mut r) = (0, 0);
+    while p < promised.len() || r < printed.len() {
+        match (promised.get(p), printed.get(r)) {
+            (Some(a), Some(b)) if a == b => {
+                out += &format!("  {a}\n");
+                (p, r) = (p + 1, r + 1);
+            }
+            // Not printed at all, or not from here on: missing.
+            (Some(a), _) if !printed[r..].contains(a) => {
+                out += &format!("- {a}\n");
+                p += 1;
+            }
+            // Printed before the chapter's next line comes: extra.
+            (_, Some(b)) => {
+                out += &format!("+ {b}\n");
+                r += 1;
+            }
+            (_, None) => unreachable!("a line left is either missing or extra"),
+        }
+    }
+    out
+}
+
+#[test]
+fn line_diff_shows_missing_and_extra_lines() {
+    assert_eq!(
+        line_diff("a\nb\nc", "a\nc\nd"),
+        "(- as the chapter shows it, + as it ran)\n  a\n- b\n  c\n+ d\n"
+    );
+}

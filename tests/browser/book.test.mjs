@@ -1,0 +1,291 @@
+// The book in Chromium, page by page, as a reader uses it. Run by
+// `cargo test --test browser` (tests/browser.rs), which serves the built
+// book and a Playground stand-in and says where they are:
+//
+//   BOOK_URL, PLAYGROUND_URL   the two servers (http://127.0.0.1:PORT/)
+//   PROJECT_ROOT               the repository, for the listing files
+//   CHROMIUM                   the browser to drive
+//   SCREENSHOT_DIR             where every page's screenshots go
+//   RESULTS_FILE               where the programs' outputs go, as JSON,
+//                              for the Rust side to compare
+//   BOOK_EDITION, PLAYGROUND_URL_BUDGET, GIT_REPOSITORY_URL
+//                              what book.toml and the build promise
+//
+// Every failure names the page and the listing or element.
+
+import { after, before, describe, it, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { nameOf, readBlocks } from './lib/blocks.mjs';
+import { highlightedChanges, playgroundLinks, runButtonsMatchFigures } from './lib/figures.mjs';
+import { programText, withoutFinalNewline } from './lib/listings.mjs';
+import { editAll, runAll } from './lib/runs.mjs';
+import { launch, openPage, runButtonsDecided } from './lib/session.mjs';
+
+const env = name => {
+    assert.ok(process.env[name], `${name} is not set: run me with cargo test --test browser`);
+    return process.env[name];
+};
+const book = {
+    url: env('BOOK_URL'),
+    playground: env('PLAYGROUND_URL'),
+    root: env('PROJECT_ROOT'),
+    edition: env('BOOK_EDITION'),
+    budget: Number(env('PLAYGROUND_URL_BUDGET')),
+    repository: env('GIT_REPOSITORY_URL'),
+};
+const screenshots = env('SCREENSHOT_DIR');
+
+/** A program every Edit button is tried with, and what it prints. */
+const EDITED = 'fn main() {\n    println!("edited in the browser");\n}\n';
+const EDITED_OUTPUT = 'edited in the browser';
+
+/** A word only Part Three uses (check the built searchindex-*.js). */
+const PART_THREE_WORD = 'POLLIN';
+
+const browser = await launch(env('CHROMIUM'));
+const open = (path, scheme) => openPage(browser, {
+    bookUrl: book.url,
+    playgroundUrl: book.playground,
+    path,
+    scheme,
+});
+
+/** The chapters, from the sidebar's table of contents: `part3-io`, ... */
+async function chaptersInSidebar() {
+    const session = await open('index.html');
+    const links = session.page.locator('#mdbook-sidebar a[href$=".html"]');
+    await links.first().waitFor();
+    const hrefs = await links.evaluateAll(all => all.map(a => a.getAttribute('href')));
+    await session.close();
+    return hrefs.map(href => href.replace(/\.html$/, ''));
+}
+const chapters = await chaptersInSidebar();
+
+/** What the Rust side compares: each run's output with the chapter's. */
+const outputs = [];
+
+after(async () => {
+    writeFileSync(env('RESULTS_FILE'), JSON.stringify({ outputs }, null, 2));
+    await browser.close();
+});
+
+/** Fails with every problem, one per line, each prefixed by the page. */
+function assertNone(page, problems) {
+    assert.ok(problems.length === 0, problems.map(p => `${page}: ${p}`).join('\n'));
+}
+
+/** Opens a chapter page and waits until its Run buttons are decided. */
+async function openChapter(chapter, scheme) {
+    const session = await open(`${chapter}.html`, scheme);
+    await runButtonsDecided(session.page);
+    session.settled();
+    return session;
+}
+
+describe('every chapter', { concurrency: 3 }, () => {
+    before(() => assert.ok(chapters.length > 0, 'the sidebar lists no chapter'));
+
+    // Three tests a chapter, each on a fresh page, so that one chapter's
+    // Run and Edit buttons are pressed side by side; the short ones, in
+    // dark mode, last, to fill in while the long ones finish.
+    for (const chapter of chapters) {
+        it(`${chapter} in light mode: its look, links and programs`, async () => {
+            const session = await openChapter(chapter, 'light');
+            const blocks = await readBlocks(session.page);
+            await checkLook(session, chapter, 'light', blocks);
+            await checkLinks(session, chapter, blocks);
+            await checkPrograms(session, chapter, blocks);
+            await session.close();
+            assertNone(`${chapter}.html`, session.problems);
+        });
+
+        it(`${chapter}: its Edit buttons`, async () => {
+            const session = await openChapter(chapter, 'light');
+            await checkEditButtons(session, await readBlocks(session.page));
+            await session.close();
+            assertNone(`${chapter}.html`, session.problems);
+        });
+    }
+
+    for (const chapter of chapters) {
+        it(`${chapter} in dark mode: its look`, async () => {
+            const session = await openChapter(chapter, 'dark');
+            const blocks = await readBlocks(session.page);
+            await checkLook(session, chapter, 'dark', blocks);
+            await session.close();
+            assertNone(`${chapter}.html (dark)`, session.problems);
+        });
+    }
+});
+
+/**
+ * The page follows the system's colour scheme, highlights changed lines
+ * visibly, and is photographed whole for a person to look at.
+ */
+async function checkLook({ page, problems }, chapter, scheme, blocks) {
+    const theme = scheme === 'dark' ? 'navy' : 'light';
+    const classes = await page.locator('html').getAttribute('class');
+    if (!classes.split(' ').includes(theme)) {
+        problems.push(`<html class="${classes}">, not ${theme}, on a ${scheme} system`);
+    }
+    problems.push(...await highlightedChanges(page, blocks, book));
+    await page.screenshot({
+        path: join(screenshots, `${chapter}-${scheme}.png`),
+        fullPage: true,
+    });
+}
+
+/** Run buttons where the figures say, Playground, footnote, edit links. */
+async function checkLinks({ page, problems }, chapter, blocks) {
+    problems.push(...runButtonsMatchFigures(blocks));
+    problems.push(...playgroundLinks(blocks, book));
+    problems.push(...await footnotes(page));
+    problems.push(...await repositoryLinks(page, chapter));
+}
+
+/**
+ * Every program, run as the page has it; its output goes to the Rust
+ * side, with the output the page shows for it.
+ */
+async function checkPrograms(session, chapter, blocks) {
+    for (const run of await runAll(session, blocks.filter(block => block.runs))) {
+        session.problems.push(...checkRun(run));
+        const { file, promised } = run.block.figure ?? {};
+        if (promised !== undefined) {
+            outputs.push({
+                page: `${chapter}.html`,
+                listing: nameOf(run.block),
+                file,
+                output: run.output,
+                promised,
+            });
+        }
+    }
+}
+
+/**
+ * Every runnable listing has an Edit button. On each page the first
+ * listing with a Playground link and the first without one are edited
+ * and run, and must show the new output.
+ */
+async function checkEditButtons(session, blocks) {
+    const { problems } = session;
+    const runnable = blocks.filter(block => block.figure?.runnable && block.runs);
+    for (const block of runnable.filter(block => !block.figure.editable)) {
+        problems.push(`${nameOf(block)} has no Edit button (button.edit-listing)`);
+    }
+    // One of each kind a page has: a listing with a Playground link and
+    // one too long for it. Each Edit runs a program, which takes time.
+    const editable = runnable.filter(block => block.figure.editable);
+    const edited = [
+        editable.find(block => !block.figure.tooLong),
+        editable.find(block => block.figure.tooLong),
+    ].filter(Boolean);
+    await editAll(session, edited, EDITED);
+    for (const run of await runAll(session, edited)) {
+        if (run.body?.code !== EDITED) {
+            problems.push(`${nameOf(run.block)}: after Edit, Run did not send the edited program`);
+        }
+        if (run.output.trim() !== EDITED_OUTPUT) {
+            problems.push(`${nameOf(run.block)}: after Edit, Run showed ${JSON.stringify(run.output)}`);
+        }
+    }
+}
+
+/** What a Run button sent and got: the book's edition, the listing. */
+function checkRun({ block, body, answer, output }) {
+    const name = nameOf(block);
+    if (!body) {
+        return [`${name}: Run posted nothing the stand-in answered`];
+    }
+    const problems = [];
+    if (body.edition !== book.edition) {
+        problems.push(`${name}: Run posted edition ${body.edition}, book.toml says ${book.edition}`);
+    }
+    const file = block.figure?.file;
+    if (file && withoutFinalNewline(body.code) !== withoutFinalNewline(programText(book.root, file))) {
+        problems.push(`${name}: Run posted a program that is not ${file} (minus anchor lines)`);
+    }
+    if (answer.error !== null) {
+        problems.push(`${name}: the program failed on the Playground stand-in:\n${answer.result}`);
+    }
+    if (output.startsWith('Playground Communication')) {
+        problems.push(`${name}: ${output}`);
+    }
+    return problems;
+}
+
+/** Every footnote reference leads to a footnote on the page. */
+async function footnotes(page) {
+    const targets = await page.locator('sup.footnote-reference a').evaluateAll(links => links
+        .map(a => a.getAttribute('href'))
+        .filter(href => !document.getElementById(decodeURIComponent(href.slice(1)))));
+    return targets.map(href => `footnote reference to ${href}, which is not on the page`);
+}
+
+/** The page links to the repository and to its own source, to edit. */
+async function repositoryLinks(page, chapter) {
+    const problems = [];
+    const repository = page.locator(`.right-buttons a[href="${book.repository}"]`);
+    if (await repository.count() !== 1) {
+        problems.push(`no repository button linking to ${book.repository}`);
+    }
+    const [edit] = await page.locator('a[rel="edit"]').evaluateAll(links => links.map(a => a.getAttribute('href')));
+    const source = edit?.match(/\/edit\/main\/(src\/.+\.md)$/)?.[1];
+    if (!edit || !edit.startsWith(`${book.repository}/edit/main/src/`)) {
+        problems.push(`no edit link to ${book.repository}/edit/main/src/...: ${edit}`);
+    } else if (source !== `src/${chapter}.md` || !existsSync(join(book.root, source))) {
+        problems.push(`the edit link ${edit} is not for src/${chapter}.md`);
+    }
+    return problems;
+}
+
+test(`search for ${PART_THREE_WORD} leads to Part Three`, async () => {
+    const session = await open('index.html');
+    const { page, problems } = session;
+    await page.keyboard.press('s');
+    await page.locator('#mdbook-searchbar').pressSequentially(PART_THREE_WORD);
+    const results = page.locator('#mdbook-searchresults li a');
+    await results.first().waitFor();
+    const hrefs = await results.evaluateAll(links => links.map(a => a.getAttribute('href')));
+    for (const href of hrefs.filter(href => !href.startsWith('part3-io.html'))) {
+        problems.push(`searching ${PART_THREE_WORD} finds ${href}, not part3-io.html`);
+    }
+    await session.close();
+    assertNone('search', problems);
+});
+
+test('print.html has every chapter and prints without the sidebar', async () => {
+    const titles = await chapterTitles();
+    const session = await open('print.html');
+    const { page, problems } = session;
+    await runButtonsDecided(page);
+    session.settled();
+    const headings = await page.locator('main h1').allTextContents();
+    for (const title of titles.filter(title => !headings.includes(title))) {
+        problems.push(`no h1 "${title}"`);
+    }
+    await page.emulateMedia({ media: 'print' });
+    const sidebar = await page.locator('#mdbook-sidebar').evaluate(nav => getComputedStyle(nav).display);
+    if (sidebar !== 'none') {
+        problems.push(`the sidebar is printed (display: ${sidebar})`);
+    }
+    await session.close();
+    assertNone('print.html', problems);
+});
+
+/** Each chapter's title, its first h1, read with scripts off (faster). */
+async function chapterTitles() {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const titles = [];
+    for (const chapter of chapters) {
+        await page.goto(`${book.url}${chapter}.html`);
+        titles.push(await page.locator('main h1').first().textContent());
+    }
+    await context.close();
+    return titles;
+}

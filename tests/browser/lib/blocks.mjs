@@ -1,0 +1,55 @@
+// The runnable code blocks of a page (mdBook's `pre.playground`) and the
+// listing figures around them (tools/src/figures.rs), read once from the
+// page so that every check names a block the same way.
+
+/**
+ * Every `pre.playground` of the page, in order: whether its Run button
+ * shows, and its figure's attributes and caption, if it has a figure,
+ * with the output the page shows for it.
+ */
+export function readBlocks(page) {
+    return page.$$eval('pre.playground', pres => pres.map((pre, index) => {
+        const button = pre.querySelector('.play-button');
+        const figure = pre.closest('figure.listing');
+        const caption = figure?.querySelector('figcaption');
+        return {
+            index,
+            runs: Boolean(button) && !button.hidden,
+            figure: figure && {
+                id: figure.id,
+                file: figure.dataset.file,
+                runnable: figure.dataset.runnable === 'true',
+                number: caption?.querySelector('.listing-number')?.textContent,
+                changedFrom: figure.dataset.changedFrom,
+                changedLines: figure.dataset.changedLines,
+                link: caption?.querySelector('a.playground-link')?.getAttribute('href'),
+                tooLong: Boolean(caption?.querySelector('.playground-too-long')),
+                editable: Boolean(pre.querySelector('button.edit-listing')),
+                // The output the chapter shows for this program, if any.
+                promised: document.querySelector(
+                    `figure.listing-output[data-output-of="${figure.dataset.file}"] pre code`,
+                )?.textContent,
+            },
+        };
+    }));
+}
+
+/** How failure messages name a block: its listing, or its Run button. */
+export function nameOf(block) {
+    return block.figure
+        ? `${block.figure.number} (${block.figure.file})`
+        : `code block ${block.index + 1}`;
+}
+
+/** The block's `pre` on the page. */
+export function preOf(page, block) {
+    return page.locator('pre.playground').nth(block.index);
+}
+
+/**
+ * Shows the block's buttons, which mdBook reveals only while the pointer
+ * is over the block, the way a reader does: by pointing at its top.
+ */
+export function pointAt(page, block) {
+    return preOf(page, block).hover({ position: { x: 8, y: 8 } });
+}

@@ -1,0 +1,111 @@
+// Checks of the listing figures against the listing files on disk: which
+// blocks run, their Playground links, and their highlighted changes.
+// Each returns a list of problems, each naming the block.
+
+import { nameOf, preOf } from './blocks.mjs';
+import { commonLines, linesOf, programText } from './listings.mjs';
+
+/**
+ * A block shows a Run button exactly when its figure says it runs (once
+ * the page has figures at all: a block outside one runs for no listing).
+ */
+export function runButtonsMatchFigures(blocks) {
+    if (!blocks.some(block => block.figure)) {
+        return [];
+    }
+    return blocks
+        .filter(block => block.runs !== Boolean(block.figure?.runnable))
+        .map(block => block.runs
+            ? `${nameOf(block)} has a Run button but no figure with data-runnable="true"`
+            : `${nameOf(block)} is data-runnable="true" but shows no Run button`);
+}
+
+/**
+ * Every runnable figure opens on the Playground, or says it is too long
+ * to; a link carries exactly the program, the book's edition, stable and
+ * debug, within the budget.
+ */
+export function playgroundLinks(blocks, { root, edition, budget }) {
+    const problems = [];
+    for (const block of blocks.filter(block => block.figure?.runnable)) {
+        const { link, tooLong, file } = block.figure;
+        const name = nameOf(block);
+        if (Boolean(link) === tooLong) {
+            problems.push(`${name} needs either a.playground-link or span.playground-too-long, not ${link ? 'both' : 'neither'}`);
+        }
+        if (!link) {
+            continue;
+        }
+        const bytes = Buffer.byteLength(link);
+        if (!(bytes <= budget)) {
+            problems.push(`${name}: its Playground link is ${bytes} bytes, over the budget of ${budget}`);
+        }
+        const url = new URL(link);
+        const wanted = { version: 'stable', mode: 'debug', edition };
+        if (url.origin !== 'https://play.rust-lang.org' || url.pathname !== '/') {
+            problems.push(`${name}: its Playground link goes to ${url.origin}${url.pathname}`);
+        }
+        for (const [key, value] of Object.entries(wanted)) {
+            if (url.searchParams.get(key) !== value) {
+                problems.push(`${name}: its Playground link has ${key}=${url.searchParams.get(key)}, not ${value}`);
+            }
+        }
+        if (url.searchParams.get('code') !== programText(root, file)) {
+            problems.push(`${name}: the code in its Playground link is not ${file} (minus anchor lines)`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * A figure that changes an earlier listing highlights exactly the lines a
+ * minimal line diff finds (computed here, independently of the build):
+ * as many as are not common to both versions, and among them every line
+ * the earlier version does not have at all. Highlighted lines look
+ * different; hidden lines stay hidden.
+ */
+export async function highlightedChanges(page, blocks, { root }) {
+    const problems = [];
+    for (const block of blocks.filter(block => block.figure?.changedFrom)) {
+        const name = nameOf(block);
+        const before = linesOf(programText(root, block.figure.changedFrom));
+        const shown = await preOf(page, block).locator('code').first().evaluate(code => ({
+            text: code.textContent,
+            lines: Array.from(code.querySelectorAll(':scope > span.line'), line => ({
+                changed: line.classList.contains('changed'),
+                hidden: line.classList.contains('boring'),
+                visible: line.checkVisibility(),
+                empty: line.textContent.trim() === '',
+                background: getComputedStyle(line).backgroundColor,
+            })),
+        }));
+        const after = linesOf(shown.text);
+        // A final empty line span, after the last newline, is no line.
+        const lines = shown.lines.slice(0, after.length);
+        if (lines.length !== after.length) {
+            problems.push(`${name}: ${shown.lines.length} span.line for ${after.length} lines of code`);
+            continue;
+        }
+        const changed = lines.filter(line => line.changed).length;
+        const expected = after.length - commonLines(before, after);
+        if (changed !== expected) {
+            problems.push(`${name}: ${changed} lines highlighted, but a minimal diff from ${block.figure.changedFrom} changes ${expected}`);
+        }
+        const earlier = new Set(before);
+        after.forEach((text, index) => {
+            if (!earlier.has(text) && !lines[index].changed) {
+                problems.push(`${name}: line ${index + 1} is new since ${block.figure.changedFrom} but not highlighted: ${text}`);
+            }
+        });
+        const visible = lines.filter(line => line.visible && !line.empty);
+        const highlight = visible.find(line => line.changed);
+        const plain = visible.find(line => !line.changed);
+        if (highlight && plain && highlight.background === plain.background) {
+            problems.push(`${name}: changed lines have the same background as the others (${plain.background})`);
+        }
+        if (lines.some(line => line.hidden && line.visible)) {
+            problems.push(`${name}: hidden lines (span.line.boring) are visible`);
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,102 @@
+// A browser tab on the book, as a reader on a machine with no network
+// would have it: the book comes from the local server, the Playground is
+// the local stand-in, and every other request is refused and written
+// down, along with every console error and uncaught exception.
+
+import { chromium } from 'playwright-core';
+
+const PLAYGROUND = 'https://play.rust-lang.org';
+
+/** Chromium as the toolchain notes say it runs here, headless. */
+export function launch(executablePath) {
+    // Playwright gives every launch a fresh, temporary profile.
+    return chromium.launch({
+        executablePath,
+        headless: true,
+        args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+        ],
+    });
+}
+
+/**
+ * Opens `path` of the book in a new context with the system colour
+ * scheme `scheme` ('light' or 'dark'). Returns the page and what it did:
+ * `problems` (console errors, page errors, requests that left the
+ * machine), `posts` (each request to the Playground with the stand-in's
+ * answer), and `settled()`, to call once the page has loaded.
+ */
+export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme = 'light' }) {
+    const context = await browser.newContext({
+        colorScheme: scheme,
+        // Wide enough for mdBook to show the sidebar.
+        viewport: { width: 1280, height: 900 },
+    });
+    context.setDefaultTimeout(20_000);
+    const book = new URL(bookUrl).origin;
+    const problems = [];
+    const posts = new Map();
+    let loading = true;
+
+    await context.route(url => url.origin !== book, async route => {
+        const request = route.request();
+        const url = new URL(request.url());
+        const what = `${request.method()} ${request.url()}`;
+        if (url.origin !== PLAYGROUND) {
+            problems.push(`requested ${what}: only the book and the Playground may be`);
+            return route.abort('blockedbyclient');
+        }
+        // Loading a page may only ask which crates the Playground has.
+        if (loading && url.pathname !== '/meta/crates') {
+            problems.push(`requested ${what} while loading`);
+        }
+        let response;
+        try {
+            response = await route.fetch({ url: playgroundUrl + url.pathname });
+        } catch (error) {
+            problems.push(`the Playground stand-in did not answer ${what}: ${error.message}`);
+            return route.abort('failed');
+        }
+        if (url.pathname === '/evaluate.json') {
+            posts.set(request, {
+                body: request.postDataJSON(),
+                answer: await response.json(),
+            });
+        }
+        return route.fulfill({ response });
+    });
+
+    const page = await context.newPage();
+    page.on('console', message => {
+        if (message.type() === 'error') {
+            problems.push(`console error: ${message.text()}`);
+        }
+    });
+    page.on('pageerror', error => problems.push(`uncaught ${error}`));
+    await page.goto(bookUrl + path);
+    return {
+        page,
+        problems,
+        posts,
+        settled: () => { loading = false; },
+        close: () => context.close(),
+    };
+}
+
+/**
+ * Waits until mdBook's book.js has heard from the Playground and decided
+ * which Run buttons to show: each button is then either unhidden or
+ * marked `hidden` for good.
+ */
+export async function runButtonsDecided(page) {
+    await page.waitForFunction(() => Array
+        .from(document.querySelectorAll('pre.playground .play-button'))
+        .every(button => !button.hidden || button.classList.contains('hidden')));
+}

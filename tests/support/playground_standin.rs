@@ -1,0 +1,295 @@
+//! A stand-in for the Rust Playground (play.rust-lang.org), for the
+//! browser tests: it answers the two requests mdBook's Run buttons make,
+//! and it really compiles and runs what a page posts, so that a test sees
+//! what a reader would see without leaving the machine.
+//!
+//! - `POST /meta/crates` lists the crates a program may use: the ones the
+//!   Playground offers and the listings use (libc, futures, tokio), at the
+//!   versions the listings are built with.
+//! - `POST /evaluate.json` takes `{version, optimize, code, edition}`,
+//!   compiles `code` with rustc as that edition and with only those
+//!   crates, runs it in a network of its own with the time limit the
+//!   book's programs must keep, and answers as the Playground does:
+//!   `{"result": stdout, "error": null}`, or the compiler's or the
+//!   program's stderr as both `result` and `error` when it fails.
+//!
+//! Compiled programs are cached by what determines them (code, edition,
+//! compiler, crates), so a second test run compiles nothing.
+//!
+//! It lives with the tests, not in `book-tools`, so that `cargo book` and
+//! the build script never compile an HTTP server.
+
+use std::collections::hash_map::DefaultHasher;
+use std::ffi::OsString;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::extract::{Json, State};
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tower_http::cors::CorsLayer;
+
+use book_tools::listings::Built;
+use book_tools::process::{self, isolate_network};
+
+/// How long a program may run. A Run button gives up after six seconds;
+/// the book promises programs that finish well within that.
+pub const RUN_LIMIT: Duration = Duration::from_secs(5);
+
+/// Compiles and runs programs as the Playground does.
+pub struct Playground {
+    /// `--extern` and `-L` arguments naming exactly the listings' crates.
+    rustc_args: Vec<OsString>,
+    /// What `/meta/crates` answers.
+    crates: Value,
+    /// Compiled programs, one file each, named by the hash of what went
+    /// into them.
+    cache: PathBuf,
+    /// `rustc -vV`: a new compiler makes new programs.
+    rustc_version: String,
+    /// Held while compiling: one compilation at a time keeps a two-core
+    /// machine responsive, and a program asked for twice (the same
+    /// listing on two pages) is then compiled once.
+    compiling: Mutex<()>,
+}
+
+/// What the Playground answers to `/evaluate.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub result: String,
+    pub error: Option<String>,
+}
+
+impl Evaluation {
+    fn failure(stderr: String) -> Evaluation {
+        Evaluation {
+            result: stderr.clone(),
+            error: Some(stderr),
+        }
+    }
+}
+
+/// What a Run button posts; `version` and `optimize` do not matter here.
+#[derive(Debug, Deserialize)]
+struct EvaluateRequest {
+    code: String,
+    edition: String,
+}
+
+impl Playground {
+    /// A playground offering the crates of `built`, keeping compiled
+    /// programs in `cache`.
+    pub fn new(built: &Built, cache: &Path) -> Result<Playground> {
+        fs::create_dir_all(cache)
+            .with_context(|| format!("creating {}", cache.display()))?;
+        let rustc = Command::new("rustc")
+            .arg("-vV")
+            .output()
+            .context("running rustc -vV")?;
+        let crates: Vec<Value> = built
+            .versions
+            .iter()
+            .map(|(name, version)| {
+                json!({ "id": name, "name": name, "version": version })
+            })
+            .collect();
+        Ok(Playground {
+            rustc_args: built.rustc_args(),
+            crates: json!({ "crates": crates }),
+            cache: cache.to_owned(),
+            rustc_version: String::from_utf8_lossy(&rustc.stdout).into(),
+            compiling: Mutex::new(()),
+        })
+    }
+
+    /// Compiles `code` as `edition` (or finds it compiled before) and
+    /// returns the program, or the compiler's errors.
+    pub fn compile(
+        &self,
+        code: &str,
+        edition: &str,
+    ) -> Result<PathBuf, String> {
+        let binary = self.cache.join(self.key(code, edition));
+        if binary.is_file() {
+            return Ok(binary);
+        }
+        let _turn = self.compiling.lock().unwrap_or_else(|e| e.into_inner());
+        // Compiled while we waited for our turn?
+        if binary.is_file() {
+            return Ok(binary);
+        }
+        let scratch = tempfile::tempdir_in(&self.cache)
+            .map_err(|e| format!("no scratch directory: {e}"))?;
+        let (source, output) =
+            (scratch.path().join("main.rs"), scratch.path().join("main"));
+        fs::write(&source, code).map_err(|e| e.to_string())?;
+        let compiled = Command::new("rustc")
+            .arg(&source)
+            .args(["--edition", edition, "-o"])
+            .arg(&output)
+            .args(&self.rustc_args)
+            .output()
+            .map_err(|e| format!("could not run rustc: {e}"))?;
+        if !compiled.status.success() {
+            return Err(String::from_utf8_lossy(&compiled.stderr).into());
+        }
+        // Renamed into place whole, so that another test process sharing
+        // the cache never runs a half-written program.
+        fs::rename(&output, &binary).map_err(|e| e.to_string())?;
+        Ok(binary)
+    }
+
+    /// What `/evaluate.json` answers for `code` in `edition`.
+    pub fn evaluate(&self, code: &str, edition: &str) -> Evaluation {
+        let binary = match self.compile(code, edition) {
+            Ok(binary) => binary,
+            Err(errors) => return Evaluation::failure(errors),
+        };
+        let mut program = Command::new(binary);
+        // The book's servers all listen on port 8000; programs run side
+        // by side, each on a loopback of its own.
+        isolate_network(&mut program);
+        match process::run_measured(program, RUN_LIMIT) {
+            Err(error) => {
+                Evaluation::failure(format!("did not start: {error}"))
+            }
+            Ok(run) if run.timed_out => Evaluation::failure(format!(
+                "{}\nkilled after running for {RUN_LIMIT:?}",
+                run.stderr
+            )),
+            Ok(run) if !run.status.success() => Evaluation::failure(run.stderr),
+            Ok(run) => Evaluation {
+                result: run.stdout,
+                error: None,
+            },
+        }
+    }
+
+    /// The cache file name of a program. `DefaultHasher` is stable within
+    /// one toolchain, which is all a cache needs: the compiler's version
+    /// is part of the key anyway.
+    fn key(&self, code: &str, edition: &str) -> String {
+        let mut hasher = DefaultHasher::new();
+        (code, edition, &self.rustc_args, &self.rustc_version)
+            .hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
+
+    /// Serves the playground on 127.0.0.1 at a port the kernel chooses,
+    /// on the current tokio runtime, until the returned server is dropped.
+    pub async fn serve(self: Arc<Playground>) -> Result<Server> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let app = axum::Router::new()
+            .route("/meta/crates", post(crates))
+            .route("/evaluate.json", post(evaluate))
+            // Pages post from the book's origin, as they do to the real
+            // Playground, which allows it.
+            .layer(CorsLayer::permissive())
+            .with_state(self);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .await
+                .expect("the stand-in serves");
+        });
+        Ok(Server { address, task })
+    }
+}
+
+async fn crates(State(playground): State<Arc<Playground>>) -> Json<Value> {
+    Json(playground.crates.clone())
+}
+
+async fn evaluate(
+    State(playground): State<Arc<Playground>>,
+    Json(request): Json<EvaluateRequest>,
+) -> Json<Evaluation> {
+    // Compiling and running block; programs run side by side.
+    let evaluation = tokio::task::spawn_blocking(move || {
+        playground.evaluate(&request.code, &request.edition)
+    })
+    .await
+    .expect("evaluating does not panic");
+    Json(evaluation)
+}
+
+/// The running stand-in.
+pub struct Server {
+    pub address: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT`, to put in place of
+    /// `https://play.rust-lang.org`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use book_tools::programs;
+
+    fn playground() -> (tempfile::TempDir, Playground) {
+        let cache = tempfile::tempdir().unwrap();
+        let playground = Playground::new(programs::built(), cache.path());
+        (cache, playground.unwrap())
+    }
+
+    #[test]
+    fn programs_run_with_the_playgrounds_crates_and_edition() {
+        let (_cache, playground) = playground();
+        // `gen` is a keyword from edition 2024 on; libc is the listings'.
+        let code = "fn main() { let r#gen = unsafe { libc::getpid() } > 0; \
+                    println!(\"{}\", r#gen); }";
+        let ran = playground.evaluate(code, "2024");
+        assert_eq!(ran.error, None, "{}", ran.result);
+        assert_eq!(ran.result, "true\n");
+        // The second time it is not compiled again.
+        let binary = playground.compile(code, "2024").unwrap();
+        assert_eq!(fs::read_dir(binary.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn failures_answer_with_stderr() {
+        let (_cache, playground) = playground();
+        let broken = playground.evaluate("fn main() { nope }", "2024");
+        assert!(broken.result.contains("E0425"), "{broken:?}");
+        assert_eq!(broken.error.as_ref(), Some(&broken.result));
+
+        let panics =
+            playground.evaluate("fn main() { panic!(\"no\") }", "2024");
+        assert!(panics.result.contains("panicked"), "{panics:?}");
+        assert_eq!(panics.error.as_ref(), Some(&panics.result));
+    }
+
+    #[test]
+    fn crates_are_the_listings_at_their_versions() {
+        let (_cache, playground) = playground();
+        let crates = &playground.crates["crates"];
+        let names: Vec<&str> = crates
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["futures", "libc", "tokio"]);
+        assert!(crates[1]["version"].as_str().unwrap().starts_with("0.2."));
+    }
+}

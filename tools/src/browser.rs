@@ -1,0 +1,366 @@
+//! The browser the book's pages are tested in (`tests/browser.rs`) and
+//! Playwright to drive it, installed by the project itself, so that a
+//! contributor needs nothing but `cargo test`:
+//!
+//! - Chromium: `$CHROMIUM`, or Debian's `chromium` package.
+//! - Node.js, as recent as Playwright asks for, from PATH.
+//! - `playwright-core`, pinned to an exact version in
+//!   `tests/browser/package.json` and locked in its `package-lock.json`,
+//!   installed with `npm ci` into `tests/browser/node_modules`. Unlike the
+//!   `playwright` package it never downloads a browser of its own: it
+//!   drives the Chromium it is given.
+//!
+//! A missing program is installed with apt-get when we are root on a
+//! Debian-like system (CI, containers); anywhere else the error says
+//! exactly what to install.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::Project;
+
+/// Where Debian's `chromium` package puts the browser.
+pub const DEBIAN_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The Node.js side of the browser tests, relative to the project root.
+pub const TESTS_DIR: &str = "tests/browser";
+
+/// Everything the browser tests run.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    /// The Chromium executable.
+    pub chromium: PathBuf,
+    /// The `node` executable.
+    pub node: PathBuf,
+    /// `tests/browser`, with playwright-core in its `node_modules`.
+    pub tests_dir: PathBuf,
+}
+
+/// Makes Chromium, Node.js and playwright-core present, installing what
+/// is missing. Several test processes may call this at once: a lock file
+/// makes the others wait for one installation.
+pub fn ensure_installed(project: &Project) -> Result<Browser> {
+    let tools_dir = project.root.join(".tools");
+    fs::create_dir_all(&tools_dir)?;
+    let lock = File::create(tools_dir.join("browser.lock"))?;
+    lock.lock().context("locking .tools/browser.lock")?;
+
+    let can_apt = can_use_apt();
+    let configured = std::env::var_os("CHROMIUM").map(PathBuf::from);
+    let chromium = configured.unwrap_or_else(|| DEBIAN_CHROMIUM.into());
+    let chromium = carry_out(
+        chromium_plan(&chromium, Path::new(DEBIAN_CHROMIUM), can_apt),
+        || Ok(chromium.is_file().then(|| chromium.clone())),
+    )?;
+
+    let tests_dir = project.root.join(TESTS_DIR);
+    let needed = required_node_major(&tests_dir)?;
+    let node = carry_out(node_plan(installed_node(), needed, can_apt), || {
+        Ok(installed_node()
+            .filter(|node| node.is_usable(needed))
+            .map(|node| node.path))
+    })?;
+
+    ensure_playwright(&tests_dir)?;
+    Ok(Browser {
+        chromium,
+        node,
+        tests_dir,
+    })
+}
+
+/// What to do about a program the tests need.
+#[derive(Debug, PartialEq)]
+enum Plan {
+    Use(PathBuf),
+    /// Install these Debian packages, then look for the program again.
+    Install(&'static [&'static str]),
+    /// It is missing and we may not install it: say what to install.
+    Fail(String),
+}
+
+/// `chromium` is `$CHROMIUM` or, unset, `debian`; only the latter can be
+/// fixed by installing the Debian package.
+fn chromium_plan(chromium: &Path, debian: &Path, can_apt: bool) -> Plan {
+    if chromium.is_file() {
+        return Plan::Use(chromium.to_owned());
+    }
+    if chromium != debian {
+        return Plan::Fail(format!(
+            "CHROMIUM is {}, which does not exist: point it at a Chromium \
+             executable, or unset it to use Debian's chromium package \
+             ({DEBIAN_CHROMIUM})",
+            chromium.display()
+        ));
+    }
+    if can_apt {
+        return Plan::Install(&["chromium"]);
+    }
+    Plan::Fail(format!(
+        "the browser tests need Chromium, and there is none at {}: install \
+         it (`sudo apt-get install chromium` on Debian and Ubuntu), or set \
+         CHROMIUM to a Chromium executable",
+        chromium.display()
+    ))
+}
+
+/// A `node` found on PATH.
+#[derive(Debug, Clone, PartialEq)]
+struct Node {
+    path: PathBuf,
+    major: u32,
+    /// Whether `npm`, which installs Playwright, is on PATH too.
+    npm: bool,
+}
+
+impl Node {
+    fn is_usable(&self, needed: u32) -> bool {
+        self.major >= needed && self.npm
+    }
+}
+
+fn node_plan(found: Option<Node>, needed: u32, can_apt: bool) -> Plan {
+    let found = match found {
+        Some(node) if node.is_usable(needed) => return Plan::Use(node.path),
+        Some(Node { npm: false, .. }) => "no npm".to_owned(),
+        Some(node) => format!("version {}", node.major),
+        None => "no node on PATH".to_owned(),
+    };
+    if can_apt {
+        return Plan::Install(&["nodejs", "npm"]);
+    }
+    Plan::Fail(format!(
+        "the browser tests need Node.js {needed} or later with npm (found \
+         {found}): install it (Debian and Ubuntu: `sudo apt-get install \
+         nodejs npm`, if their release has {needed}; otherwise \
+         https://nodejs.org)"
+    ))
+}
+
+/// Follows `plan`; after an installation, `look_again` must find the
+/// program.
+fn carry_out(
+    plan: Plan,
+    look_again: impl Fn() -> Result<Option<PathBuf>>,
+) -> Result<PathBuf> {
+    match plan {
+        Plan::Use(path) => Ok(path),
+        Plan::Fail(message) => bail!(message),
+        Plan::Install(packages) => {
+            apt_install(packages)?;
+            look_again()?.with_context(|| {
+                format!(
+                    "apt-get installed {} but what the tests need is still \
+                     missing (too old a release?)",
+                    packages.join(" ")
+                )
+            })
+        }
+    }
+}
+
+/// Whether we may install Debian packages: as root, with apt-get.
+fn can_use_apt() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    root && on_path("apt-get").is_some()
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let install = [&["install", "-y", "--no-install-recommends"], packages];
+    for args in [vec!["update"], install.concat()] {
+        say(&format!("running apt-get {}", args.join(" ")));
+        let status = Command::new("apt-get")
+            .args(&args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .context("running apt-get")?;
+        if !status.success() {
+            bail!("apt-get {} failed ({status})", args.join(" "));
+        }
+    }
+    Ok(())
+}
+
+/// `node` on PATH, if it runs, and its major version.
+fn installed_node() -> Option<Node> {
+    let path = on_path("node")?;
+    let output = Command::new(&path).arg("--version").output().ok()?;
+    // `v20.20.2`
+    let version = String::from_utf8_lossy(&output.stdout);
+    let major = version.trim().strip_prefix('v')?.split('.').next()?;
+    Some(Node {
+        major: major.parse().ok()?,
+        path,
+        npm: on_path("npm").is_some(),
+    })
+}
+
+/// The oldest Node.js major version the locked playwright-core supports,
+/// from its `engines` field in `package-lock.json` (`">=20"`).
+fn required_node_major(tests_dir: &Path) -> Result<u32> {
+    let lock = read_json(&tests_dir.join("package-lock.json"))?;
+    let engines = &lock["packages"]["node_modules/playwright-core"]["engines"];
+    let wanted = engines["node"].as_str().unwrap_or_default();
+    wanted
+        .strip_prefix(">=")
+        .and_then(|version| version.split('.').next()?.parse().ok())
+        .with_context(|| {
+            format!("playwright-core asks for Node.js {wanted:?}: a `>=N`?")
+        })
+}
+
+/// Installs playwright-core unless the pinned version is already there.
+fn ensure_playwright(tests_dir: &Path) -> Result<()> {
+    let pinned =
+        pinned_playwright(&read_json(&tests_dir.join("package.json"))?)?;
+    let installed = tests_dir.join("node_modules/playwright-core/package.json");
+    let installed_version = read_json(&installed)
+        .ok()
+        .and_then(|package| package["version"].as_str().map(str::to_owned));
+    if installed_version.as_deref() == Some(pinned.as_str()) {
+        return Ok(());
+    }
+    say(&format!(
+        "installing playwright-core {pinned} into {}/node_modules (npm ci)",
+        tests_dir.display()
+    ));
+    // `npm ci` installs exactly what package-lock.json says, and fails if
+    // it disagrees with package.json. No package of ours needs an install
+    // script, so none runs.
+    let status = Command::new("npm")
+        .args(["ci", "--ignore-scripts", "--prefer-offline"])
+        .args(["--no-audit", "--no-fund"])
+        .current_dir(tests_dir)
+        .status()
+        .context("running npm ci")?;
+    if !status.success() {
+        bail!("npm ci in {} failed ({status})", tests_dir.display());
+    }
+    Ok(())
+}
+
+/// The exact version package.json pins playwright-core to.
+fn pinned_playwright(package: &Value) -> Result<String> {
+    let version = package["dependencies"]["playwright-core"]
+        .as_str()
+        .context("package.json has no playwright-core dependency")?;
+    // A range (`^1.65.1`) would let a new release change the tests.
+    if !version.split('.').all(|n| n.parse::<u32>().is_ok()) {
+        bail!("package.json must pin playwright-core exactly, not {version:?}");
+    }
+    Ok(version.to_owned())
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("parsing {}", path.display()))
+}
+
+/// The executable `name` as the shell would find it on PATH.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Written to stderr directly, not with `eprintln!`, so that the test
+/// harness does not capture it: a first run waits here and should say why.
+fn say(message: &str) {
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn chromium_named_by_the_environment_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("chromium");
+        for can_apt in [true, false] {
+            let Plan::Fail(message) =
+                chromium_plan(&missing, Path::new(DEBIAN_CHROMIUM), can_apt)
+            else {
+                panic!("a missing $CHROMIUM is not installed by apt-get");
+            };
+            assert!(message.contains("CHROMIUM is"), "{message}");
+            assert!(message.contains(&missing.display().to_string()));
+        }
+    }
+
+    #[test]
+    fn missing_debian_chromium_is_installed_only_where_we_may() {
+        let dir = tempfile::tempdir().unwrap();
+        let debian = dir.path().join("chromium");
+        assert_eq!(
+            chromium_plan(&debian, &debian, true),
+            Plan::Install(&["chromium"])
+        );
+        let Plan::Fail(message) = chromium_plan(&debian, &debian, false) else {
+            panic!("without apt-get there is nothing to do but fail");
+        };
+        assert!(message.contains("apt-get install chromium"), "{message}");
+
+        fs::write(&debian, "").unwrap();
+        assert_eq!(chromium_plan(&debian, &debian, false), Plan::Use(debian));
+    }
+
+    #[test]
+    fn node_must_be_as_recent_as_playwright_asks() {
+        let node = |major| Node {
+            path: "/usr/bin/node".into(),
+            major,
+            npm: true,
+        };
+        assert_eq!(
+            node_plan(Some(node(20)), 20, false),
+            Plan::Use("/usr/bin/node".into())
+        );
+        assert_eq!(
+            node_plan(Some(node(18)), 20, true),
+            Plan::Install(&["nodejs", "npm"])
+        );
+        let Plan::Fail(message) = node_plan(Some(node(18)), 20, false) else {
+            panic!("an old node without apt-get fails");
+        };
+        assert!(message.contains("Node.js 20 or later"), "{message}");
+        assert!(message.contains("found version 18"), "{message}");
+        let without_npm = Node {
+            npm: false,
+            ..node(20)
+        };
+        let Plan::Fail(message) = node_plan(Some(without_npm), 20, false)
+        else {
+            panic!("node without npm cannot install Playwright");
+        };
+        assert!(message.contains("found no npm"), "{message}");
+        assert!(matches!(node_plan(None, 20, false), Plan::Fail(_)));
+    }
+
+    #[test]
+    fn playwright_must_be_pinned_exactly() {
+        let package =
+            |version| json!({ "dependencies": { "playwright-core": version } });
+        assert_eq!(pinned_playwright(&package("1.65.1")).unwrap(), "1.65.1");
+        assert!(pinned_playwright(&package("^1.65.1")).is_err());
+        assert!(pinned_playwright(&package("latest")).is_err());
+    }
+
+    #[test]
+    fn the_project_pins_playwright_and_names_its_node() {
+        let dir = crate::programs::project().root.join(TESTS_DIR);
+        let package = read_json(&dir.join("package.json")).unwrap();
+        pinned_playwright(&package).unwrap();
+        assert!(required_node_major(&dir).unwrap() >= 18);
+    }
+}
