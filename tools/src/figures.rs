@@ -21,7 +21,9 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::includes::{Include, includes_in, normalize};
+use crate::includes::{
+    ANCHOR_END, ANCHOR_START, Include, includes_in, normalize,
+};
 use crate::markdown::{LineIndex, info_tokens};
 use crate::{Problem, Project};
 
@@ -43,10 +45,6 @@ static CHANGES_SINCE: LazyLock<Regex> = LazyLock::new(|| {
 /// mdBook's anchor markers, which never reach the reader.
 static ANCHOR_MARKER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ANCHOR(_END)?:\s*[\w-]+").unwrap());
-static ANCHOR_START: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
-static ANCHOR_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
 
 /// What the captions need from `book.toml`.
 #[derive(Debug, Clone)]

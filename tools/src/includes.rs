@@ -25,9 +25,9 @@ static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The anchor markers mdBook looks for anywhere in a line.
-static ANCHOR_START: LazyLock<Regex> =
+pub(crate) static ANCHOR_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
-static ANCHOR_END: LazyLock<Regex> =
+pub(crate) static ANCHOR_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
 
 /// One include directive in a chapter.
