@@ -1,7 +1,8 @@
 //! The book in a real browser: every chapter page in light and dark mode,
-//! every Run button pressed and its output compared with the output the
-//! chapter shows, Playground links, highlighted changes, search, print,
-//! footnotes and edit links.
+//! every Run button pressed and its output held to what the chapter
+//! promises (the claim tests' own predicates, from
+//! `tests/support/promised_output.rs`), Playground links, highlighted
+//! changes, search, print, footnotes and edit links.
 //!
 //! Chromium is driven by Playwright from Node.js
 //! (`tests/browser/book.test.mjs`), against the built book served on
@@ -14,6 +15,7 @@
 //! screenshots of every page land in `target/browser-screenshots/`.
 
 use std::fs::{self, File};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
@@ -32,6 +34,13 @@ use tower_http::services::ServeDir;
 mod playground_standin;
 
 use playground_standin::Playground;
+
+// Only `promise_for` and what it names are used here.
+#[allow(dead_code)]
+#[path = "support/promised_output.rs"]
+mod promised_output;
+
+use promised_output::promise_for;
 
 /// How long the browser may take for the whole book.
 const BROWSER_LIMIT: Duration = Duration::from_secs(300);
@@ -171,8 +180,11 @@ fn every_page_passes_the_browser_checks() {
     );
 }
 
-/// Every program run from a page prints what the chapter shows as its
-/// output.
+/// Every program run from a page prints what the chapter promises: what
+/// its claim tests hold a real run and the sample output to (exactly the
+/// sample, for most; the claimed lines, orders and times for the programs
+/// whose output varies from run to run). The sample the page shows is the
+/// chapter's sample output file.
 #[test]
 fn every_run_prints_the_output_its_chapter_shows() {
     let run = browser_run();
@@ -181,24 +193,90 @@ fn every_run_prints_the_output_its_chapter_shows() {
         panic!("the browser reported no outputs:\n{}", report(&run.node))
     });
     assert!(!outputs.is_empty(), "no listing with an output was run");
-    let mismatches: Vec<String> = outputs
+    let failures: Vec<String> = outputs
         .iter()
         .filter_map(|output| {
             let text = |key: &str| output[key].as_str().unwrap_or_default();
-            let shown = text("output").trim_end_matches('\n');
+            let (page, listing, file) =
+                (text("page"), text("listing"), text("file"));
+            // As a program prints it: its lines, each ending in a newline.
+            let shown = format!("{}\n", text("output").trim_end_matches('\n'));
             let promised = text("promised").trim_end_matches('\n');
-            (shown != promised).then(|| {
+            let sample = sample_of(file);
+            let sample = sample.trim_end_matches('\n');
+            if promised != sample {
+                return Some(format!(
+                    "{page}: {listing}: the page shows other than the \
+                     sample output file (- in the file, + on the page)\n{}",
+                    line_diff(sample, promised)
+                ));
+            }
+            let promise = promise_for(file);
+            let kept =
+                panic::catch_unwind(AssertUnwindSafe(|| promise(&shown)));
+            kept.err().map(|failure| {
                 format!(
-                    "{}: {} printed what the page does not show as its \
-                     output\n{}",
-                    text("page"),
-                    text("listing"),
-                    line_diff(promised, shown)
+                    "{page}: {listing} printed other than the chapter \
+                     promises:\n{}\n{}",
+                    panic_message(failure.as_ref()),
+                    line_diff(promised, shown.trim_end_matches('\n'))
                 )
             })
         })
         .collect();
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The sample output of a listing, `listings/<part>/<stem>.rs`.
+fn sample_of(listing_file: &str) -> String {
+    let path = Path::new(listing_file);
+    let part = path.parent().and_then(Path::file_name);
+    let stem = path.file_stem();
+    match (part.and_then(|p| p.to_str()), stem.and_then(|s| s.to_str())) {
+        (Some(part), Some(stem)) => programs::sample_output(part, stem),
+        _ => panic!("{listing_file}: not a listing file"),
+    }
+}
+
+/// What a panic said.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<&str>() {
+        message
+    } else {
+        "(a panic without a message)"
+    }
+}
+
+/// Every program with a sample output has a promise, and its sample keeps
+/// it: what a Run button may show is defined for every listing a chapter
+/// shows an output for.
+#[test]
+fn every_sample_output_has_a_promise_it_keeps() {
+    let listings = project().root.join("listings");
+    let mut samples = 0;
+    for part in fs::read_dir(&listings).unwrap() {
+        let output_dir = part.unwrap().path().join("output");
+        let Ok(files) = fs::read_dir(&output_dir) else {
+            continue;
+        };
+        let part = output_dir.parent().unwrap().file_name().unwrap();
+        let part = part.to_str().unwrap();
+        for file in files {
+            let file = file.unwrap().path();
+            let stem = file.file_stem().unwrap().to_str().unwrap();
+            let listing = format!("listings/{part}/{stem}.rs");
+            assert!(
+                project().root.join(&listing).is_file(),
+                "{}: no {listing}",
+                file.display()
+            );
+            promise_for(&listing)(&programs::sample_output(part, stem));
+            samples += 1;
+        }
+    }
+    assert!(samples > 0, "no sample output in {}", listings.display());
 }
 
 /// The two texts line by line: `  ` for a line both have, `- ` for one

@@ -21,6 +21,20 @@ use book_tools::programs::{
     self, assert_takes_about, built, run_all_beside_others, run_beside_others,
 };
 
+// Each test binary uses only its chapter's part of the module.
+#[allow(dead_code)]
+#[path = "support/promised_output.rs"]
+mod promised_output;
+
+use promised_output::introduction::{
+    assert_a_job_future_is_small,
+    assert_a_thousand_threads_took_about_a_second,
+    assert_all_ten_jobs_start_before_any_ends,
+    assert_every_job_starts_and_ends, assert_one_job_after_another,
+    assert_reports_and_no_join, assert_threads_ran_jobs,
+    assert_young_threads_map, bytes_in_a_job_future, reports,
+};
+
 const SECOND: Duration = Duration::from_secs(1);
 
 /// The sample output the chapter shows for a program.
@@ -76,43 +90,6 @@ fn too_many_threads() -> &'static Run {
     RUN.get_or_init(|| programs::measure("intro-too-many-threads", 30 * SECOND))
 }
 
-/// The twenty lines of ten jobs, sorted.
-fn twenty_job_lines() -> Vec<String> {
-    let mut lines: Vec<String> = (0..10)
-        .flat_map(|n| [format!("start {n}"), format!("end {n}")])
-        .collect();
-    lines.sort();
-    lines
-}
-
-/// The lines a job printed ("start N" and "end N"), in their order.
-fn job_lines(output: &str) -> Vec<&str> {
-    output
-        .lines()
-        .filter(|line| line.starts_with("start ") || line.starts_with("end "))
-        .collect()
-}
-
-/// The number `main` reports in "threads that ran jobs: N".
-fn threads_that_ran_jobs(output: &str) -> usize {
-    let line = output
-        .lines()
-        .find_map(|line| line.strip_prefix("threads that ran jobs: "))
-        .unwrap_or_else(|| panic!("no thread count in:\n{output}"));
-    line.parse().unwrap()
-}
-
-/// Each job's "start" line directly followed by its own "end" line.
-fn assert_one_job_after_another(program: &str, output: &str) {
-    let lines = job_lines(output);
-    assert_eq!(lines.len(), 20, "{program}:\n{output}");
-    for pair in lines.chunks(2) {
-        let n = pair[0].strip_prefix("start ");
-        assert!(n.is_some(), "{program}:\n{output}");
-        assert_eq!(pair[1].strip_prefix("end "), n, "{program}:\n{output}");
-    }
-}
-
 #[test]
 fn ten_threads_take_about_one_second() {
     assert_takes_about(ten_threads(), SECOND);
@@ -120,7 +97,6 @@ fn ten_threads_take_about_one_second() {
 
 #[test]
 fn every_job_prints_its_start_and_end_lines() {
-    let expected = twenty_job_lines();
     for (program, output, sample) in [
         ("intro-ten-threads", &ten_threads().stdout, "ten_threads"),
         ("intro-ten-tasks", &ten_tasks().stdout, "ten_tasks"),
@@ -131,9 +107,7 @@ fn every_job_prints_its_start_and_end_lines() {
         ),
     ] {
         for output in [output, &sample_output(sample)] {
-            let mut lines = job_lines(output);
-            lines.sort();
-            assert_eq!(lines, expected, "{program} printed:\n{output}");
+            assert_every_job_starts_and_ends(program, output);
         }
     }
 }
@@ -145,12 +119,7 @@ fn all_ten_jobs_start_before_any_ends() {
         ("intro-ten-tasks", &ten_tasks().stdout, "ten_tasks"),
     ] {
         for output in [output, &sample_output(sample)] {
-            let lines = job_lines(output);
-            assert_eq!(lines.len(), 20, "{program}:\n{output}");
-            assert!(
-                lines[..10].iter().all(|line| line.starts_with("start ")),
-                "{program}:\n{output}"
-            );
+            assert_all_ten_jobs_start_before_any_ends(program, output);
         }
     }
 }
@@ -158,7 +127,7 @@ fn all_ten_jobs_start_before_any_ends() {
 #[test]
 fn ten_threads_ran_the_ten_jobs() {
     for output in [&ten_threads().stdout, &sample_output("ten_threads")] {
-        assert_eq!(threads_that_ran_jobs(output), 10, "{output}");
+        assert_threads_ran_jobs(output, 10);
     }
 }
 
@@ -167,59 +136,9 @@ fn thousand_threads_take_about_one_second() {
     let run = thousand_threads();
     assert_takes_about(run, SECOND);
     for output in [&run.stdout, &sample_output("thousand_threads")] {
-        assert_eq!(threads_that_ran_jobs(output), 1000, "{output}");
         // What the program measured itself, from start to last join.
-        let took = output
-            .lines()
-            .find_map(|line| line.strip_prefix("all 1000 jobs done after "))
-            .unwrap_or_else(|| panic!("no time in:\n{output}"));
-        let took = parse_duration(took);
-        assert!(took >= SECOND && took < 3 * SECOND, "{output}");
+        assert_a_thousand_threads_took_about_a_second(output);
     }
-}
-
-/// One line of progress from `intro-too-many-threads`.
-#[derive(Debug)]
-struct Report {
-    threads: usize,
-    after: Duration,
-    mappings: usize,
-}
-
-/// "2000 threads after 80.82ms, 8056 memory mappings"
-fn reports(output: &str) -> Vec<Report> {
-    output
-        .lines()
-        .filter_map(|line| {
-            let (threads, rest) = line.split_once(" threads after ")?;
-            let (after, rest) = rest.split_once(", ")?;
-            let mappings = rest.strip_suffix(" memory mappings")?;
-            Some(Report {
-                threads: threads.parse().ok()?,
-                after: parse_duration(after),
-                mappings: mappings.parse().ok()?,
-            })
-        })
-        .collect()
-}
-
-/// A duration as `{:.2?}` prints it: "80.82ms", "1.08s", "512.00µs".
-fn parse_duration(text: &str) -> Duration {
-    let (number, unit) = text
-        .find(|c: char| c.is_alphabetic() || c == 'µ')
-        .map(|at| text.split_at(at))
-        .unwrap_or_else(|| panic!("no unit in {text:?}"));
-    let number: f64 = number
-        .parse()
-        .unwrap_or_else(|_| panic!("not a duration: {text:?}"));
-    let seconds = match unit {
-        "s" => number,
-        "ms" => number / 1e3,
-        "µs" => number / 1e6,
-        "ns" => number / 1e9,
-        _ => panic!("unknown unit in {text:?}"),
-    };
-    Duration::from_secs_f64(seconds)
 }
 
 #[test]
@@ -228,17 +147,13 @@ fn too_many_threads_dies_within_a_few_seconds() {
     assert!(!run.timed_out, "still running after 30 s: {run:?}");
     assert!(run.wall < 10 * SECOND, "{:?}", run.wall);
     assert!(!run.status.success(), "{run:?}");
-    assert!(
-        !run.stdout.contains("threads done"),
-        "it joined its threads:\n{}",
-        run.stdout
-    );
     // Either `thread::spawn` was refused and panicked, or a new thread
     // could not finish setting itself up and the process was aborted.
     let refused = run.stderr.contains("failed to spawn thread");
     let aborted = run.status.signal() == Some(libc::SIGABRT);
     assert!(refused || aborted, "{}\n{}", run.status, run.stderr);
-    assert!(!reports(&run.stdout).is_empty(), "{}", run.stdout);
+    // It never joined its threads, and reported them as it went.
+    assert_reports_and_no_join(&run.stdout);
 }
 
 #[test]
@@ -247,26 +162,14 @@ fn a_running_thread_adds_four_memory_mappings() {
     for output in [&too_many_threads().stdout, &sample] {
         // Every thread sleeps one second from its start, so in a report
         // made within a second of the first spawn, every thread started
-        // so far is still running.
-        let young: Vec<Report> = reports(output)
-            .into_iter()
-            .filter(|report| report.after < SECOND)
-            .collect();
-        assert!(!young.is_empty(), "{output}");
-        for report in young {
-            // Four per running thread, plus the few hundred at most that
-            // any process has (its program, libraries, heap). On a loaded
-            // machine some threads may be spawned (stack and guard page
-            // mapped) but not yet running (signal stack not yet mapped),
-            // so a live run only bounds the count from below by two each;
-            // the sample, from an idle machine, shows the four.
-            let at_least = if output == &sample { 4 } else { 2 };
-            assert!(
-                report.mappings >= at_least * report.threads
-                    && report.mappings < 4 * report.threads + 500,
-                "{report:?}"
-            );
-        }
+        // so far is still running: four mappings per running thread,
+        // plus the few hundred at most that any process has. On a loaded
+        // machine some threads may be spawned (stack and guard page
+        // mapped) but not yet running (signal stack not yet mapped), so a
+        // live run only bounds the count from below by two each; the
+        // sample, from an idle machine, shows the four.
+        let at_least = if output == &sample { 4 } else { 2 };
+        assert_young_threads_map(output, at_least);
     }
 }
 
@@ -355,7 +258,7 @@ fn ten_tasks_take_about_one_second() {
 #[test]
 fn ten_tasks_run_on_one_thread() {
     for output in [&ten_tasks().stdout, &sample_output("ten_tasks")] {
-        assert_eq!(threads_that_ran_jobs(output), 1, "{output}");
+        assert_threads_ran_jobs(output, 1);
     }
 }
 
@@ -392,17 +295,9 @@ fn ten_tasks_process_never_has_a_second_thread() {
 
 #[test]
 fn a_job_future_is_a_few_hundred_bytes_at_most() {
-    let bytes = |output: &str| -> usize {
-        output
-            .lines()
-            .find_map(|line| line.strip_prefix("bytes in one job's future: "))
-            .unwrap_or_else(|| panic!("no size in:\n{output}"))
-            .parse()
-            .unwrap()
-    };
-    assert!(bytes(&ten_tasks().stdout) < 1024, "{}", ten_tasks().stdout);
+    assert_a_job_future_is_small(&ten_tasks().stdout);
     // The number the chapter quotes from the run it shows.
-    assert_eq!(bytes(&sample_output("ten_tasks")), 136);
+    assert_eq!(bytes_in_a_job_future(&sample_output("ten_tasks")), 136);
 }
 
 #[test]
@@ -441,7 +336,7 @@ fn blocking_sleep_runs_one_job_after_another() {
         "sample of intro-blocking-sleep",
         &sample_output("blocking_sleep"),
     );
-    assert_eq!(threads_that_ran_jobs(&blocking_sleep().stdout), 1);
+    assert_threads_ran_jobs(&blocking_sleep().stdout, 1);
 }
 
 #[test]
@@ -458,5 +353,9 @@ fn serial_await_prints_the_same_lines_in_order() {
     let output = &serial_await().stdout;
     assert_eq!(output.lines().collect::<Vec<_>>(), expected, "{output}");
     // The same lines as the sample of the blocking mistake shows.
-    assert_eq!(*output, sample_output("blocking_sleep"));
+    promised_output::assert_is_the_sample(
+        "introduction",
+        "blocking_sleep",
+        output,
+    );
 }

@@ -18,6 +18,16 @@ use book_tools::programs::{
     run_all_beside_others, run_beside_others, rustc_errors, sorted_lines,
 };
 
+// Each test binary uses only its chapter's part of the module.
+#[allow(dead_code)]
+#[path = "support/promised_output.rs"]
+mod promised_output;
+
+use promised_output::part1_futures::{
+    self as promised, assert_every_start_before_every_end,
+    assert_the_waker_is_stored_then_replaced,
+};
+
 const SECOND: Duration = Duration::from_secs(1);
 
 /// The sample output the chapter shows for a program.
@@ -30,33 +40,6 @@ fn errors_of(name: &str) -> Errors {
     rustc_errors(&listing_source(&format!(
         "part1-futures/compile_fail/{name}.rs"
     )))
-}
-
-/// `start 0` to `start 9`, then `end 0` to `end 9`: the twenty lines of
-/// ten jobs, in the order of a run in which every job started before the
-/// first one ended. The order of the `end` lines is not part of any claim.
-fn ten_starts_then_ten_ends() -> Vec<String> {
-    let starts = (0..10).map(|n| format!("start {n}"));
-    starts.chain((0..10).map(|n| format!("end {n}"))).collect()
-}
-
-/// Asserts that `output` holds the twenty lines of ten jobs, every `start`
-/// before any `end`.
-fn assert_every_start_before_every_end(program: &str, output: &str) {
-    let expected = ten_starts_then_ten_ends();
-    let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
-    let lines: Vec<&str> = output.lines().collect();
-    assert_eq!(lines.len(), 20, "{program} printed:\n{output}");
-    assert!(
-        lines[..10].iter().all(|line| line.starts_with("start ")),
-        "{program} printed:\n{output}"
-    );
-    expected.sort();
-    assert_eq!(
-        sorted_lines(output),
-        expected,
-        "{program} printed:\n{output}"
-    );
 }
 
 /// The programs whose claims are about output and the time spent sleeping.
@@ -82,8 +65,8 @@ fn sleeper(program: &str) -> &'static Run {
 #[test]
 fn one_job_prints_start_then_end_a_second_later() {
     let run = sleeper("part1-one-job");
-    assert_eq!(run.stdout, "start 0\nend 0\n");
-    assert_eq!(run.stdout, sample_output("one_job"));
+    promised::one_job(&run.stdout);
+    assert_eq!(sample_output("one_job"), "start 0\nend 0\n");
     assert_takes_about(run, SECOND);
 }
 
@@ -97,7 +80,7 @@ fn join_of_blocking_jobs_takes_about_ten_seconds() {
 fn join_of_blocking_jobs_runs_them_one_after_another() {
     let expected: String =
         (0..10).map(|n| format!("start {n}\nend {n}\n")).collect();
-    assert_eq!(sleeper("part1-join-blocking").stdout, expected);
+    promised::join_blocking(&sleeper("part1-join-blocking").stdout);
     assert_eq!(sample_output("join_blocking"), expected);
 }
 
@@ -113,7 +96,7 @@ fn never_woken_sleep_hangs_after_ten_starts() {
     let run = never_woken();
     assert!(run.timed_out, "it finished: {}", run.status);
     let expected: String = (0..10).map(|n| format!("start {n}\n")).collect();
-    assert_eq!(run.stdout, expected);
+    promised::never_woken(&run.stdout);
     assert_eq!(sample_output("never_woken"), expected);
     // It hangs asleep in `park`, not spinning.
     assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
@@ -168,25 +151,6 @@ fn timer_table_sits_idle_while_it_waits() {
     assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
 }
 
-/// The lines of `part1-thread-timer`: the second poll comes with the waker
-/// of the first and may keep it or replace it, since `will_wake` is only a
-/// best effort; the third comes with another task's waker.
-fn assert_the_waker_is_stored_then_replaced(program: &str, output: &str) {
-    let lines: Vec<&str> = output.lines().collect();
-    assert_eq!(lines.len(), 4, "{program} printed:\n{output}");
-    assert_eq!(lines[0], "poll 1: no waker stored yet, stored this one");
-    assert!(
-        [
-            "poll 2: will_wake is true, kept the stored one",
-            "poll 2: will_wake is false, replaced it",
-        ]
-        .contains(&lines[1]),
-        "{program} printed:\n{output}"
-    );
-    assert_eq!(lines[2], "poll 3: will_wake is false, replaced it");
-    assert_eq!(lines[3], "poll 4: done");
-}
-
 #[test]
 fn thread_timer_stores_the_waker_of_the_latest_poll() {
     assert_the_waker_is_stored_then_replaced(
@@ -213,7 +177,7 @@ fn combinators_take_about_three_seconds() {
 #[test]
 fn combinators_run_the_jobs_one_after_another() {
     let expected = "start 0\nend 0\nstart 1\nend 1\nstart 2\nend 2\n";
-    assert_eq!(sleeper("part1-combinators").stdout, expected);
+    promised::combinators(&sleeper("part1-combinators").stdout);
     assert_eq!(sample_output("combinators"), expected);
 }
 
@@ -242,7 +206,7 @@ fn timeout_drops_the_slow_job_before_its_end() {
                     job 1 timed out\n\
                     end 0\n\
                     job 0 finished in time\n";
-    assert_eq!(run.stdout, expected);
+    promised::timeout(&run.stdout);
     assert_eq!(sample_output("timeout"), expected);
     // Job 1's second was over before the program ended, and still no end.
     assert!(!run.stdout.contains("end 1"), "{}", run.stdout);
@@ -283,7 +247,7 @@ fn pinned_job_starts_by_hand_and_ends_in_block_on() {
     let expected = "start 0\n\
                     polled once by hand, now handing it to block_on\n\
                     end 0\n";
-    assert_eq!(run.stdout, expected);
+    promised::pinned_job(&run.stdout);
     assert_eq!(sample_output("pinned_job"), expected);
     assert_takes_about(run, SECOND);
 }
@@ -310,6 +274,6 @@ fn recursive_countdown_requires_boxing() {
 #[test]
 fn boxed_recursion_counts_down_to_liftoff() {
     let run = sleeper("part1-boxed-recursion");
-    assert_eq!(run.stdout, "3\n2\n1\nliftoff\n");
-    assert_eq!(sample_output("boxed_recursion"), run.stdout);
+    promised::boxed_recursion(&run.stdout);
+    assert_eq!(sample_output("boxed_recursion"), "3\n2\n1\nliftoff\n");
 }
