@@ -4,19 +4,25 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
 use book_tools::process::{self, Run, isolate_network, without_colors};
-use book_tools::programs::project;
+use book_tools::programs::{self, project};
+
+// Only its compiler and runner are used here, not its server.
+#[allow(dead_code)]
+#[path = "support/playground_standin.rs"]
+mod playground_standin;
+
 use book_tools::project::into_result;
 use book_tools::{
-    Problem, claims, includes, links, listings, mdbook_test, pinned,
-    playground, run_locally,
+    Problem, claims, includes, links, mdbook_test, pinned, playground,
+    run_locally,
 };
+use playground_standin::Playground;
 
 fn assert_no_problems(problems: Vec<Problem>) {
     if let Err(error) = into_result(problems) {
@@ -167,8 +173,12 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
     let project = project();
     let edition = project.edition().unwrap();
-    let crates = listings::build(&project).unwrap().rustc_args();
-    let work = tempfile::tempdir().unwrap();
+    // The stand-in the browser tests post to: the same crates, the same
+    // time limit, and programs compiled once for both test binaries.
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let playground =
+        Playground::new(programs::built(), &scratch.join("playground-standin"))
+            .unwrap();
 
     let mut buttons = Vec::new();
     for chapter in chapter_pages() {
@@ -189,39 +199,13 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
         if button.edition.as_deref() != Some(edition.as_str()) {
             return Err(format!("{name} sends edition {:?}", button.edition));
         }
-        let dir = work.path().join(name.replace([' ', '/', '.'], "-"));
-        fs::create_dir_all(&dir).unwrap();
-        let (source, binary) = (dir.join("main.rs"), dir.join("main"));
-        fs::write(&source, &button.code).unwrap();
-        let compiled = Command::new("rustc")
-            .arg(&source)
-            .args(["--edition", &edition, "-o"])
-            .arg(&binary)
-            .args(&crates)
-            .output()
-            .unwrap();
-        if !compiled.status.success() {
-            let errors = String::from_utf8_lossy(&compiled.stderr);
-            return Err(format!(
-                "{name} sends a program that does not compile:\n{errors}"
-            ));
+        let answer = playground.evaluate(&button.code, &edition);
+        match answer.error {
+            None => Ok(()),
+            Some(error) => {
+                Err(format!("{name} fails on the Playground:\n{error}"))
+            }
         }
-        let mut program = Command::new(&binary);
-        isolate_network(&mut program);
-        let ran =
-            process::run_measured(program, Duration::from_secs(5)).unwrap();
-        if ran.timed_out {
-            return Err(format!(
-                "{name} runs longer than the Playground waits"
-            ));
-        }
-        if !ran.status.success() {
-            return Err(format!(
-                "{name} fails ({}):\n{}",
-                ran.status, ran.stderr
-            ));
-        }
-        Ok(())
     });
 }
 
