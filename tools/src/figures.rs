@@ -269,13 +269,17 @@ fn listing_blocks(
                 (previous, comment_start, comment_end)
             },
         );
-        if let Some((previous, _, _)) = &changes_since
+        if let Some((previous, comment, _)) = &changes_since
             && !project.root.join(previous).is_file()
         {
-            problems.push(at(format!(
-                "changes-since names {}, which does not exist",
-                previous.display()
-            )));
+            problems.push(Problem::new(
+                &source,
+                lines.line_of(*comment),
+                format!(
+                    "changes-since names {}, which does not exist",
+                    previous.display()
+                ),
+            ));
             continue;
         }
         blocks.push(ListingBlock {
@@ -760,7 +764,7 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "src/part2.md:4: changes-since names listings/part2/zero.rs, \
+                "src/part2.md:3: changes-since names listings/part2/zero.rs, \
               which does not exist"
             ]
         );
