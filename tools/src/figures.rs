@@ -449,7 +449,7 @@ fn listing_figure(
                 );
             }
             None => caption.push_str(
-                r#" <span class="playground-too-long">too long for a Playground link: press Edit to change it here, then Run</span>"#,
+                r#" <span class="playground-too-long">too long for a Playground link: Edit it here</span>"#,
             ),
         }
     }
