@@ -2,57 +2,33 @@
 //! fragments resolve, every include names a real file and anchor, every
 //! claim is tied to a test, and `mdbook test` passes.
 
-use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use book_tools::process::{self, Run, isolate_network, without_colors};
+use book_tools::process::{self, isolate_network, without_colors};
 use book_tools::programs::{self, project};
+use book_tools::project::into_result;
+use book_tools::{
+    Problem, claims, includes, links, mdbook_test, playground, run_locally,
+};
+use built_book::built_book;
+use playground_standin::Playground;
+
+#[path = "support/built_book.rs"]
+mod built_book;
 
 // Only its compiler and runner are used here, not its server.
 #[allow(dead_code)]
 #[path = "support/playground_standin.rs"]
 mod playground_standin;
 
-use book_tools::project::into_result;
-use book_tools::{
-    Problem, claims, includes, links, mdbook_test, pinned, playground,
-    run_locally,
-};
-use playground_standin::Playground;
-
 fn assert_no_problems(problems: Vec<Problem>) {
     if let Err(error) = into_result(problems) {
         panic!("{error}");
     }
-}
-
-/// `mdbook build` with the pinned tools (HTML and mdbook-linkcheck2), run
-/// once for all the tests here.
-fn built_book() -> &'static (Run, PathBuf) {
-    static BUILT: OnceLock<(Run, PathBuf)> = OnceLock::new();
-    static LOCK: OnceLock<File> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let project = project();
-        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        // Another `cargo test` of this checkout waits until this process
-        // has finished with the built book (the lock ends with it).
-        let lock = File::create(scratch.join("book.lock")).unwrap();
-        lock.lock().unwrap();
-        LOCK.set(lock).unwrap();
-
-        let dest = scratch.join("book");
-        let mut mdbook = pinned::command(&project, &pinned::MDBOOK).unwrap();
-        mdbook.arg("build").arg("--dest-dir").arg(&dest);
-        // mdbook-linkcheck2 prints a backtrace with each error if asked.
-        mdbook.env("RUST_BACKTRACE", "0");
-        let run =
-            process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
-        (run, dest)
-    })
 }
 
 #[test]
@@ -214,24 +190,14 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
 /// name the same repository and branch, or some links lead elsewhere.
 #[test]
 fn book_toml_names_one_repository() {
-    let text = fs::read_to_string(project().root.join("book.toml")).unwrap();
-    let config: toml::Table = text.parse().unwrap();
-    let setting = |table: &str, key: &str| -> String {
-        let mut value = &toml::Value::Table(config.clone());
-        for part in table.split('.').chain([key]) {
-            value = value
-                .get(part)
-                .unwrap_or_else(|| panic!("book.toml: no {key} in [{table}]"));
-        }
-        value.as_str().unwrap().to_owned()
-    };
-    let repository = setting("output.html", "git-repository-url");
+    let setting = |key: &str| project().setting(key).unwrap();
+    let repository = setting("output.html.git-repository-url");
     assert_eq!(
-        setting("output.html", "edit-url-template"),
+        setting("output.html.edit-url-template"),
         format!("{repository}/edit/main/{{path}}")
     );
     assert_eq!(
-        setting("preprocessor.listings", "source-url-template"),
+        setting("preprocessor.listings.source-url-template"),
         format!("{repository}/blob/main/{{path}}")
     );
 }

@@ -14,7 +14,7 @@
 //! The tools are installed on first use (`book_tools::browser`);
 //! screenshots of every page land in `target/browser-screenshots/`.
 
-use std::fs::{self, File};
+use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,12 +26,15 @@ use book_tools::figures::PLAYGROUND_URL_BUDGET;
 use book_tools::playground::run_buttons;
 use book_tools::process::{self, Run, without_colors};
 use book_tools::programs::{self, project};
-use book_tools::{Project, pinned};
 use serde_json::Value;
 use tower_http::services::ServeDir;
 
+#[path = "support/built_book.rs"]
+mod built_book;
 #[path = "support/playground_standin.rs"]
 mod playground_standin;
+
+use built_book::built_book;
 
 use playground_standin::Playground;
 
@@ -44,36 +47,6 @@ use promised_output::promise_for;
 
 /// How long the browser may take for the whole book.
 const BROWSER_LIMIT: Duration = Duration::from_secs(300);
-
-/// `mdbook build` with the pinned tools, into the scratch directory that
-/// tests/book.rs builds into too, under the same lock.
-fn build_book(project: &Project, scratch: &Path) -> PathBuf {
-    static LOCK: OnceLock<File> = OnceLock::new();
-    // Another `cargo test` of this checkout waits until this process has
-    // finished with the built book (the lock ends with it).
-    let lock = File::create(scratch.join("book.lock")).unwrap();
-    lock.lock().unwrap();
-    LOCK.set(lock).unwrap();
-
-    let dest = scratch.join("book");
-    let mut mdbook = pinned::command(project, &pinned::MDBOOK).unwrap();
-    mdbook.arg("build").arg("--dest-dir").arg(&dest);
-    mdbook.env("RUST_BACKTRACE", "0");
-    let run = process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
-    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
-    dest.join("html")
-}
-
-/// What `[output.html]` in book.toml says, by key.
-fn html_setting(project: &Project, key: &str) -> String {
-    let text = fs::read_to_string(project.root.join("book.toml")).unwrap();
-    let config: toml::Table = text.parse().unwrap();
-    let setting = config["output"]["html"].get(key);
-    match setting.and_then(|value| value.as_str()) {
-        Some(value) => value.to_owned(),
-        None => panic!("book.toml: [output.html] {key} is not set"),
-    }
-}
 
 /// The browser's run over the whole book: Node's report, and what it saw.
 struct BrowserRun {
@@ -89,7 +62,13 @@ fn browser_run() -> &'static BrowserRun {
     RUN.get_or_init(|| {
         let project = project();
         let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let html = build_book(&project, &scratch);
+        let (built, dest) = built_book();
+        assert!(
+            built.status.success(),
+            "mdbook build failed:\n{}",
+            built.stderr
+        );
+        let html = dest.join("html");
         let edition = project.edition().unwrap();
         let tools = browser::ensure_installed(&project).unwrap();
 
@@ -136,7 +115,7 @@ fn browser_run() -> &'static BrowserRun {
             .env("PLAYGROUND_URL_BUDGET", PLAYGROUND_URL_BUDGET.to_string())
             .env(
                 "GIT_REPOSITORY_URL",
-                html_setting(&project, "git-repository-url"),
+                project.setting("output.html.git-repository-url").unwrap(),
             );
         let node = process::run_measured(node, BROWSER_LIMIT).unwrap();
         let results = fs::read_to_string(&results)

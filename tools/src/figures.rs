@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
@@ -58,26 +58,13 @@ pub struct Settings {
 
 impl Settings {
     pub fn load(project: &Project) -> Result<Settings> {
-        let path = project.root.join("book.toml");
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let config: toml::Table = text.parse()?;
-        let template = config
-            .get("preprocessor")
-            .and_then(|p| p.get(crate::preprocessor::NAME))
-            .and_then(|p| p.get("source-url-template"))
-            .and_then(|t| t.as_str());
-        let Some(template) = template else {
-            bail!(
-                "{}: [preprocessor.{}] needs source-url-template (the \
-                 listing captions link to their files)",
-                path.display(),
-                crate::preprocessor::NAME
-            );
-        };
+        let template = format!(
+            "preprocessor.{}.source-url-template",
+            crate::preprocessor::NAME
+        );
         Ok(Settings {
             edition: project.edition()?,
-            source_url_template: template.to_owned(),
+            source_url_template: project.setting(&template)?,
         })
     }
 
@@ -349,7 +336,7 @@ fn annotate_chapter(
         let fence = &chapter.content[block.start..block.end];
 
         let figure = if block.is_output_sample() {
-            output_figure(settings, chapter, block, numbers)
+            output_figure(chapter, block, numbers)
         } else {
             let times = shown.entry(&block.file).or_default();
             *times += 1;
@@ -460,7 +447,6 @@ fn listing_figure(
 
 /// The opening of the figure around a program's sample output.
 fn output_figure(
-    settings: &Settings,
     chapter: &Chapter,
     block: &ListingBlock,
     numbers: &HashMap<PathBuf, Numbered>,
@@ -475,7 +461,6 @@ fn output_figure(
             program.display()
         ));
     };
-    let _ = settings;
     Ok(format!(
         "<figure class=\"listing-output\" data-output-of=\"{}\">\n\
          <figcaption>Output of <a href=\"{}\">{}</a></figcaption>\n\n",

@@ -38,19 +38,29 @@ impl Project {
     /// The Rust edition the book's code is shown, run and tested with:
     /// `[rust] edition` in `book.toml`, the one value every tool reads.
     pub fn edition(&self) -> Result<String> {
+        self.setting("rust.edition")
+    }
+
+    /// A string setting of `book.toml`, by its dotted path:
+    /// `output.html.git-repository-url` is `git-repository-url` in
+    /// `[output.html]`.
+    pub fn setting(&self, key: &str) -> Result<String> {
         let path = self.root.join("book.toml");
         let text = fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
         let config: toml::Table = text
             .parse()
             .with_context(|| format!("parsing {}", path.display()))?;
-        match config
-            .get("rust")
-            .and_then(|rust| rust.get("edition"))
-            .and_then(|edition| edition.as_str())
-        {
-            Some(edition) => Ok(edition.to_owned()),
-            None => bail!("{}: [rust] edition is not set", path.display()),
+        let mut value = config.get(key.split('.').next().unwrap_or(key));
+        for part in key.split('.').skip(1) {
+            value = value.and_then(|v| v.get(part));
+        }
+        match value.and_then(|value| value.as_str()) {
+            Some(value) => Ok(value.to_owned()),
+            None => {
+                let (table, name) = key.rsplit_once('.').unwrap_or(("", key));
+                bail!("{}: [{table}] {name} is not set", path.display())
+            }
         }
     }
 

@@ -1,0 +1,40 @@
+//! The book built once per test process with the pinned tools (HTML and
+//! mdbook-linkcheck2), for the test binaries that look at the built HTML
+//! (`tests/book.rs`, `tests/browser.rs`).
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use book_tools::pinned;
+use book_tools::process::{self, Run};
+use book_tools::programs::project;
+
+/// `mdbook build` into the tests' scratch directory: how it went, and
+/// where the book is (its HTML in `html/`). A failed build is returned,
+/// not asserted: the HTML is written before linkcheck2 fails it, and
+/// some checks still name the chapter line to fix.
+pub fn built_book() -> &'static (Run, PathBuf) {
+    static BUILT: OnceLock<(Run, PathBuf)> = OnceLock::new();
+    static LOCK: OnceLock<File> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let project = project();
+        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        // Another `cargo test` of this checkout, or the other test binary
+        // building into the same place, waits until this process has
+        // finished with the built book (the lock ends with it).
+        let lock = File::create(scratch.join("book.lock")).unwrap();
+        lock.lock().unwrap();
+        LOCK.set(lock).unwrap();
+
+        let dest = scratch.join("book");
+        let mut mdbook = pinned::command(&project, &pinned::MDBOOK).unwrap();
+        mdbook.arg("build").arg("--dest-dir").arg(&dest);
+        // mdbook-linkcheck2 prints a backtrace with each error if asked.
+        mdbook.env("RUST_BACKTRACE", "0");
+        let run =
+            process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+        (run, dest)
+    })
+}
