@@ -12,7 +12,8 @@ use book_tools::process::{self, isolate_network, without_colors};
 use book_tools::programs::{self, project};
 use book_tools::project::into_result;
 use book_tools::{
-    Problem, claims, includes, links, mdbook_test, playground, run_locally,
+    Problem, claims, exercises, includes, links, mdbook_test, playground,
+    run_locally,
 };
 use built_book::built_book;
 use playground_standin::Playground;
@@ -142,7 +143,8 @@ fn mdbook_test_passes() {
 
 /// What each Run button sends compiles and runs with only the crates the
 /// Playground offers (std, libc, futures, tokio), in the book's edition,
-/// and finishes well inside the few seconds the button waits.
+/// and finishes well inside the few seconds the button waits: successfully,
+/// or, for a `should_panic` block (an exercise's starter), with a panic.
 #[test]
 fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     let (run, dest) = built_book();
@@ -176,13 +178,38 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
             return Err(format!("{name} sends edition {:?}", button.edition));
         }
         let answer = playground.evaluate(&button.code, &edition);
-        match answer.error {
-            None => Ok(()),
-            Some(error) => {
+        match (answer.error, button.should_panic) {
+            (None, false) => Ok(()),
+            (Some(error), true) if error.contains("panicked at") => Ok(()),
+            (None, true) => Err(format!(
+                "{name} is should_panic, but runs without a panic on the \
+                 Playground:\n{}",
+                answer.result
+            )),
+            (Some(error), _) => {
                 Err(format!("{name} fails on the Playground:\n{error}"))
             }
         }
     });
+}
+
+/// Every exercise's solution is folded away on its page, in a closed
+/// `<details class="solution">`, with its starter on the same page, and
+/// every starter has its solution there (`book_tools::exercises`).
+#[test]
+fn every_solution_is_folded_away_beside_its_starter() {
+    let (run, dest) = built_book();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    let mut problems = Vec::new();
+    let mut exercises = 0;
+    for chapter in chapter_pages() {
+        let page = dest.join("html").join(chapter.with_extension("html"));
+        problems.extend(exercises::check_page(&page).unwrap());
+        let html = std::fs::read_to_string(&page).unwrap();
+        exercises += html.matches(exercises::SOLUTION).count();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(exercises > 0, "the built book has no exercise at all");
 }
 
 /// `book.toml` writes the repository's address three times: the repository

@@ -12,6 +12,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use book_tools::compile_fail::Errors;
+use book_tools::exercises::{
+    assert_solution_keeps_and_starter_breaks as assert_exercise, finished,
+};
 use book_tools::process::Run;
 use book_tools::programs::{
     self, assert_takes_about, listing_source, measure, run,
@@ -276,4 +279,64 @@ fn boxed_recursion_counts_down_to_liftoff() {
     let run = sleeper("part1-boxed-recursion");
     promised::boxed_recursion(&run.stdout);
     assert_eq!(sample_output("boxed_recursion"), "3\n2\n1\nliftoff\n");
+}
+
+// The exercises: each check is the promise of the exercise's statement,
+// which the solution keeps and the starter breaks.
+
+/// "Join two futures": both appliances are switched on before either is
+/// done, and breakfast follows when both are: the sample, exactly.
+fn breakfast_is_made_with_both_at_once(run: &Run) -> Result<(), String> {
+    finished(run)?;
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let position = |line: &str| lines.iter().position(|l| *l == line);
+    match (position("toaster on"), position("kettle boiled")) {
+        (Some(on), Some(boiled)) if on > boiled => {
+            return Err(format!(
+                "the toaster went on after the kettle boiled:\n{}",
+                run.stdout
+            ));
+        }
+        _ => {}
+    }
+    if run.stdout != sample_output("exercise_join_solution") {
+        return Err(format!("not the promised output:\n{}", run.stdout));
+    }
+    Ok(())
+}
+
+#[test]
+fn exercise_join_switches_both_on_before_either_is_done() {
+    let exercise = assert_exercise(
+        "part1-exercise-join",
+        10 * SECOND,
+        breakfast_is_made_with_both_at_once,
+        "the toaster went on after the kettle boiled",
+    );
+    promised::exercise_join_solution(&exercise.solution.stdout);
+    assert_takes_about(&exercise.solution, SECOND);
+}
+
+/// "A race": the near mirror's answer is taken, and the far mirror never
+/// answers: the sample, exactly.
+fn the_first_answer_is_taken(run: &Run) -> Result<(), String> {
+    finished(run)?;
+    if run.stdout.contains("the far mirror answered") {
+        return Err(format!("the far mirror was not dropped:\n{}", run.stdout));
+    }
+    if run.stdout != sample_output("exercise_race_solution") {
+        return Err(format!("not the promised output:\n{}", run.stdout));
+    }
+    Ok(())
+}
+
+#[test]
+fn exercise_race_takes_the_first_answer_and_drops_the_other() {
+    let exercise = assert_exercise(
+        "part1-exercise-race",
+        10 * SECOND,
+        the_first_answer_is_taken,
+        "not yet implemented",
+    );
+    promised::exercise_race_solution(&exercise.solution.stdout);
 }

@@ -19,7 +19,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { nameOf, readBlocks } from './lib/blocks.mjs';
-import { highlightedChanges, playgroundLinks, runButtonsMatchFigures } from './lib/figures.mjs';
+import { foldedSolutions, highlightedChanges, playgroundLinks, runButtonsMatchFigures } from './lib/figures.mjs';
 import { programText, withoutFinalNewline } from './lib/listings.mjs';
 import { editAll, runAll } from './lib/runs.mjs';
 import { launch, openPage, runButtonsDecided } from './lib/session.mjs';
@@ -138,9 +138,13 @@ async function checkLook({ page, problems }, chapter, scheme, blocks) {
     });
 }
 
-/** Run buttons where the figures say, Playground, footnote, edit links. */
+/**
+ * Run buttons where the figures say, Playground, footnote, edit links;
+ * exercises' solutions folded away.
+ */
 async function checkLinks({ page, problems }, chapter, blocks) {
     problems.push(...runButtonsMatchFigures(blocks));
+    problems.push(...foldedSolutions(blocks));
     problems.push(...playgroundLinks(blocks, book));
     problems.push(...await footnotes(page));
     problems.push(...await repositoryLinks(page, chapter));
@@ -195,7 +199,11 @@ async function checkEditButtons(session, blocks) {
     }
 }
 
-/** What a Run button sent and got: the book's edition, the listing. */
+/**
+ * What a Run button sent and got: the book's edition, the listing, and a
+ * program that ran, or panicked and showed the panic if its block is
+ * `should_panic` (an exercise's starter stopping at a `todo!()`).
+ */
 function checkRun({ block, body, answer, output }) {
     const name = nameOf(block);
     if (!body) {
@@ -209,7 +217,13 @@ function checkRun({ block, body, answer, output }) {
     if (file && withoutFinalNewline(body.code) !== withoutFinalNewline(programText(book.root, file))) {
         problems.push(`${name}: Run posted a program that is not ${file} (minus anchor lines)`);
     }
-    if (answer.error !== null) {
+    if (block.shouldPanic) {
+        if (!answer.error?.includes('panicked at')) {
+            problems.push(`${name} is should_panic, but did not panic on the Playground stand-in:\n${answer.result}`);
+        } else if (!output.includes('panicked at')) {
+            problems.push(`${name} panicked, but the page does not show the panic: ${JSON.stringify(output)}`);
+        }
+    } else if (answer.error !== null) {
         problems.push(`${name}: the program failed on the Playground stand-in:\n${answer.result}`);
     }
     if (output.startsWith('Playground Communication')) {

@@ -47,6 +47,12 @@ pub fn promise_for(listing_file: &str) -> fn(&str) {
         ("part1-futures", "timeout") => p1::timeout,
         ("part1-futures", "pinned_job") => p1::pinned_job,
         ("part1-futures", "boxed_recursion") => p1::boxed_recursion,
+        ("part1-futures", "exercise_join_solution") => {
+            p1::exercise_join_solution
+        }
+        ("part1-futures", "exercise_race_solution") => {
+            p1::exercise_race_solution
+        }
         ("part2-tasks", "tokio_spawn") => p2::tokio_spawn,
         ("part2-tasks", "spawn_and_forget") => p2::spawn_and_forget,
         ("part2-tasks", "ten_tasks") => p2::ten_tasks,
@@ -55,11 +61,40 @@ pub fn promise_for(listing_file: &str) -> fn(&str) {
         ("part2-tasks", "flag_polls") => p2::flag_polls,
         ("part2-tasks", "blocking_stall") => p2::blocking_stall,
         ("part2-tasks", "blocking_thread") => p2::blocking_thread,
+        ("part2-tasks", "exercise_yield_solution") => {
+            p2::exercise_yield_solution
+        }
+        ("part2-tasks", "exercise_abort_solution") => {
+            p2::exercise_abort_solution
+        }
         ("part3-io", "blocking_client") => p3::blocking_client,
         ("part3-io", "one_server_thread") => p3::one_server_thread,
         ("part3-io", "thread_per_connection") => p3::thread_per_connection,
         ("part3-io", "busy_loop") => p3::busy_loop,
         ("part3-io", "poll_loop") => p3::poll_loop,
+        ("part3-io", "exercise_echo_solution") => p3::exercise_echo_solution,
+        ("part3-io", "exercise_timeout_solution") => {
+            p3::exercise_timeout_solution
+        }
+        ("part4-ident", "ident_server") => part4_ident::ident_server,
+        ("part4-epoll", "interest_list") => part4_epoll::interest_list,
+        ("part4-epoll", "triggers") => part4_epoll::triggers,
+        ("part4-epoll", "edge_pitfall") => part4_epoll::edge_pitfall,
+        ("part4-epoll", "epoll_loop") => part4_epoll::epoll_loop,
+        ("part4-ready", "round_down") => part4_ready::round_down,
+        ("part4-ready", "round_up") => part4_ready::round_up,
+        ("part4-ready", "every_task") => part4_ready::every_task,
+        ("part4-ready", "only_ready") => part4_ready::only_ready,
+        ("part4-ready", "no_doorbell") => part4_ready::no_doorbell,
+        ("part4-ready", "doorbell") => part4_ready::doorbell,
+        ("part4-faults", "hangup_unheard") => part4_faults::hangup_unheard,
+        ("part4-faults", "hangup_heard") => part4_faults::hangup_heard,
+        ("part4-exercises", "exercise_limit_solution") => {
+            part4_exercises::exercise_limit_solution
+        }
+        ("part4-exercises", "exercise_abort_solution") => {
+            part4_exercises::exercise_abort_solution
+        }
         _ => panic!(
             "{listing_file}: no promised output; add the predicate its \
              claim tests apply to tests/support/promised_output.rs"
@@ -401,6 +436,15 @@ pub mod part1_futures {
     pub fn boxed_recursion(output: &str) {
         assert_is_the_sample(PART, "boxed_recursion", output);
     }
+
+    /// The exercises' solutions; their starters print no sample.
+    pub fn exercise_join_solution(output: &str) {
+        assert_is_the_sample(PART, "exercise_join_solution", output);
+    }
+
+    pub fn exercise_race_solution(output: &str) {
+        assert_is_the_sample(PART, "exercise_race_solution", output);
+    }
 }
 
 /// `src/part2-tasks.md`, checked by `tests/part2_tasks.rs`.
@@ -603,6 +647,15 @@ pub mod part2_tasks {
     pub fn blocking_thread(output: &str) {
         assert_the_ticks_keep_coming_during_the_work(output);
     }
+
+    /// The exercises' solutions; their starters print no sample.
+    pub fn exercise_yield_solution(output: &str) {
+        assert_is_the_sample(PART, "exercise_yield_solution", output);
+    }
+
+    pub fn exercise_abort_solution(output: &str) {
+        assert_is_the_sample(PART, "exercise_abort_solution", output);
+    }
 }
 
 /// `src/part3-io.md`, checked by `tests/part3_io.rs`.
@@ -671,5 +724,327 @@ pub mod part3_io {
             "part3-poll-loop",
             output,
         );
+    }
+
+    /// The exercises' solutions; their starters print no sample. Each
+    /// echo client gets its own message back, the clients in any order.
+    pub fn exercise_echo_solution(output: &str) {
+        let mut expected: Vec<String> = (0..3)
+            .map(|n| format!("client {n} got back \"hello from client {n}\""))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            sorted_lines(output),
+            expected,
+            "not every client's own message back:\n{output}"
+        );
+    }
+
+    pub fn exercise_timeout_solution(output: &str) {
+        assert_is_the_sample(PART, "exercise_timeout_solution", output);
+    }
+}
+
+/// `src/part4-epoll.md`, checked by `tests/part4_epoll.rs`.
+pub mod part4_epoll {
+    use super::assert_is_the_sample;
+
+    const PART: &str = "part4-epoll";
+
+    /// The demonstrations on socket pairs print the same lines on every
+    /// run: each `epoll_wait` is made with a timeout of 0, right after a
+    /// step whose effect on the socket is complete when it returns.
+    pub fn interest_list(output: &str) {
+        assert_is_the_sample(PART, "interest_list", output);
+    }
+
+    pub fn triggers(output: &str) {
+        assert_is_the_sample(PART, "triggers", output);
+    }
+
+    pub fn edge_pitfall(output: &str) {
+        assert_is_the_sample(PART, "edge_pitfall", output);
+    }
+
+    /// Part Three's twenty lines, in whatever order the clients print
+    /// them.
+    pub fn epoll_loop(output: &str) {
+        super::part3_io::assert_every_client_gets_its_start_and_end_lines(
+            "part4-epoll-loop",
+            output,
+        );
+    }
+}
+
+/// `src/part4-ready.md`, checked by `tests/part4_ready.rs`.
+pub mod part4_ready {
+    /// The sleeps of `part4-round-down` and `part4-round-up`: fifty of
+    /// 1.5 ms each.
+    pub const SLEEPS: usize = 50;
+
+    /// The number after `prefix` on a line of `output`.
+    pub fn number_after(prefix: &str, output: &str) -> usize {
+        output
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no `{prefix}N` in:\n{output}"))
+    }
+
+    /// The turns of the main loop, from `turns of the main loop: N`.
+    pub fn turns(output: &str) -> usize {
+        number_after("turns of the main loop: ", output)
+    }
+
+    /// The first line names the sleeps.
+    pub fn assert_fifty_sleeps(output: &str) {
+        assert_eq!(
+            output.lines().next(),
+            Some("50 sleeps of 1.5ms"),
+            "not the fifty sleeps:\n{output}"
+        );
+    }
+
+    /// Rounding down spins: many turns per sleep on average (hundreds on
+    /// an idle machine; a loaded one, late to return from `poll(2)`,
+    /// spins for less of each sleep).
+    pub fn assert_many_turns_per_sleep(output: &str) {
+        assert!(
+            turns(output) > 5 * SLEEPS,
+            "not many turns per sleep:\n{output}"
+        );
+    }
+
+    /// Rounding up: a turn per sleep, in which the sleep before it ends
+    /// and the next one starts, and a last turn in which the main future
+    /// finishes. `poll(2)` never returns before the deadline, so no turn
+    /// finds nothing to do.
+    pub fn assert_one_turn_per_sleep(output: &str) {
+        assert_eq!(
+            turns(output),
+            SLEEPS + 1,
+            "not one turn per sleep and one to finish:\n{output}"
+        );
+    }
+
+    pub fn round_down(output: &str) {
+        assert_fifty_sleeps(output);
+        assert_many_turns_per_sleep(output);
+    }
+
+    pub fn round_up(output: &str) {
+        assert_fifty_sleeps(output);
+        assert_one_turn_per_sleep(output);
+    }
+
+    /// The connections of `part4-every-task` and `part4-only-ready`, all
+    /// idle but one.
+    pub const CONNECTIONS: usize = 100;
+
+    /// The polls of the handlers before the byte, and those for it.
+    pub fn handler_polls(output: &str) -> (usize, usize) {
+        (
+            number_after("handler polls before the byte: ", output),
+            number_after("handler polls for the byte: ", output),
+        )
+    }
+
+    /// The first line says what happened.
+    pub fn assert_one_byte_on_one_of_a_hundred(output: &str) {
+        assert_eq!(
+            output.lines().next(),
+            Some("100 connections, 1 byte echoed on one of them"),
+            "{output}"
+        );
+    }
+
+    /// Part Three's loop polls every handler on every turn: each at least
+    /// once before the byte, and every one of them for it.
+    pub fn assert_every_handler_polled_for_the_byte(output: &str) {
+        let (before, for_the_byte) = handler_polls(output);
+        assert!(before >= CONNECTIONS, "{output}");
+        assert_eq!(
+            for_the_byte, CONNECTIONS,
+            "not every handler polled for the byte:\n{output}"
+        );
+    }
+
+    /// The ready queue: each handler polled once to start, and only the
+    /// one whose client sent the byte polled for it, once.
+    pub fn assert_one_handler_polled_for_the_byte(output: &str) {
+        let (before, for_the_byte) = handler_polls(output);
+        assert_eq!(
+            before, CONNECTIONS,
+            "not each handler polled once to start:\n{output}"
+        );
+        assert_eq!(
+            for_the_byte, 1,
+            "not one poll of one handler for the byte:\n{output}"
+        );
+    }
+
+    /// The ten `start` lines, in any order, and nothing else: the loop
+    /// never hears that the blocking work is done.
+    pub fn assert_ten_starts_and_no_end(output: &str) {
+        let mut expected: Vec<String> =
+            (0..10).map(|n| format!("start {n}")).collect();
+        expected.sort();
+        assert_eq!(
+            super::sorted_lines(output),
+            expected,
+            "not ten starts and nothing else:\n{output}"
+        );
+    }
+
+    /// The slowest wake-up the program measured, from the last line:
+    /// `slowest wake-up after blocking work: 332.39µs`.
+    pub fn slowest_wake_up(output: &str) -> std::time::Duration {
+        let last = output.lines().last().unwrap_or_default();
+        let duration = last
+            .strip_prefix("slowest wake-up after blocking work: ")
+            .unwrap_or_else(|| panic!("no slowest wake-up in:\n{output}"));
+        super::introduction::parse_duration(duration)
+    }
+
+    /// Every client's two lines, then a wake-up that came within a tenth
+    /// of a second of the blocking work's end (well under a millisecond on
+    /// an idle machine; the bound leaves room for a loaded one).
+    pub fn assert_clients_served_and_woken_promptly(output: &str) {
+        let (lines, _) = output
+            .trim_end_matches('\n')
+            .rsplit_once('\n')
+            .unwrap_or_else(|| panic!("too few lines:\n{output}"));
+        super::part3_io::assert_every_client_gets_its_start_and_end_lines(
+            "part4-doorbell",
+            lines,
+        );
+        let slowest = slowest_wake_up(output);
+        assert!(
+            slowest < std::time::Duration::from_millis(100),
+            "a wake-up took {slowest:?}:\n{output}"
+        );
+    }
+
+    pub fn every_task(output: &str) {
+        assert_one_byte_on_one_of_a_hundred(output);
+        assert_every_handler_polled_for_the_byte(output);
+    }
+
+    pub fn only_ready(output: &str) {
+        assert_one_byte_on_one_of_a_hundred(output);
+        assert_one_handler_polled_for_the_byte(output);
+    }
+
+    pub fn no_doorbell(output: &str) {
+        assert_ten_starts_and_no_end(output);
+    }
+
+    pub fn doorbell(output: &str) {
+        assert_clients_served_and_woken_promptly(output);
+    }
+}
+
+/// `src/part4-ident.md`, checked by `tests/part4_ident.rs`.
+pub mod part4_ident {
+    /// What the demo's clients were told, in their order. The first
+    /// client's connection belongs to whoever ran the program: a user
+    /// name (`UNIX`), or a number for a user without a name (`OTHER`).
+    pub fn ident_server(output: &str) {
+        let lines: Vec<&str> = output.lines().collect();
+        assert_eq!(lines.len(), 6, "not six replies:\n{output}");
+        let owner = lines[0]
+            .strip_prefix("this connection: USERID : ")
+            .unwrap_or_else(|| panic!("no USERID first:\n{output}"));
+        let named = owner
+            .strip_prefix("UNIX : ")
+            .is_some_and(|name| !name.is_empty());
+        let numbered = owner
+            .strip_prefix("OTHER : ")
+            .is_some_and(|uid| uid.parse::<u32>().is_ok());
+        assert!(named || numbered, "no owner in:\n{output}");
+        assert_eq!(
+            lines[1..],
+            [
+                "a port nobody uses: ERROR : NO-USER",
+                "port 0: ERROR : INVALID-PORT",
+                "garbage: 0, 0 : ERROR : INVALID-PORT",
+                "then: 8113, 1 : ERROR : NO-USER",
+                "a line of 2000 bytes: the server closed the connection",
+            ],
+            "other replies than the chapter's:\n{output}"
+        );
+    }
+}
+
+/// `src/part4-faults.md`, checked by `tests/part4_faults.rs`.
+pub mod part4_faults {
+    use super::assert_is_the_sample;
+
+    const PART: &str = "part4-faults";
+
+    /// Both tasks still wait half a second after the other end closed.
+    pub fn hangup_unheard(output: &str) {
+        assert_is_the_sample(PART, "hangup_unheard", output);
+    }
+
+    /// The reader gets the end of the stream, the writer a broken pipe.
+    pub fn hangup_heard(output: &str) {
+        assert_is_the_sample(PART, "hangup_heard", output);
+    }
+}
+
+/// `src/part4-exercises.md`, checked by `tests/part4_exercises.rs`.
+pub mod part4_exercises {
+    use super::assert_is_the_sample;
+
+    const PART: &str = "part4-exercises";
+
+    /// The limit of the "At most two at a time" exercise.
+    pub const PERMITS: usize = 2;
+
+    /// The lines of "At most two at a time": every connection served once,
+    /// `connection N: served, K of 2 permits out`, in any order, each with
+    /// K at most the limit. `Err` says what is wrong.
+    pub fn permits_never_exceed_the_limit(output: &str) -> Result<(), String> {
+        let mut served = Vec::new();
+        for line in output.lines() {
+            let number = |text: &str| text.parse::<usize>().ok();
+            let parsed = line
+                .strip_prefix("connection ")
+                .and_then(|rest| rest.split_once(": served, "))
+                .and_then(|(n, rest)| {
+                    let (out, max) = rest
+                        .strip_suffix(" permits out")?
+                        .split_once(" of ")?;
+                    Some((number(n)?, number(out)?, number(max)?))
+                });
+            let Some((n, out, max)) = parsed else {
+                return Err(format!("not a line the server sends: {line:?}"));
+            };
+            if max != PERMITS || out > max {
+                return Err(format!(
+                    "more permits out than there are: {line:?}"
+                ));
+            }
+            served.push(n);
+        }
+        served.sort();
+        if served != (0..5).collect::<Vec<usize>>() {
+            return Err(format!(
+                "not connections 0 to 4, each once:\n{output}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The exercises' solutions; their starters print no sample.
+    pub fn exercise_limit_solution(output: &str) {
+        if let Err(wrong) = permits_never_exceed_the_limit(output) {
+            panic!("{wrong}");
+        }
+    }
+
+    pub fn exercise_abort_solution(output: &str) {
+        assert_is_the_sample(PART, "exercise_abort_solution", output);
     }
 }

@@ -9,6 +9,7 @@ pub mod actionlint;
 pub mod browser;
 pub mod claims;
 pub mod compile_fail;
+pub mod exercises;
 pub mod figures;
 pub mod includes;
 pub mod links;

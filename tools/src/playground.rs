@@ -3,7 +3,9 @@
 //! mdBook marks a runnable Rust block as `<pre class="playground">`, and
 //! its `book.js` shows a Run button on it unless the code is `no_run`.
 //! The button posts the code element's whole text (hidden lines included)
-//! with the edition named by its `editionNNNN` class.
+//! with the edition named by its `editionNNNN` class. A `should_panic`
+//! block (an exercise's starter that stops at a `todo!()`) keeps its
+//! button, and the program it sends must panic.
 
 use std::fs;
 use std::path::Path;
@@ -20,6 +22,8 @@ pub struct RunButton {
     pub edition: Option<String>,
     /// The program posted.
     pub code: String,
+    /// The block is `should_panic`: the program must panic.
+    pub should_panic: bool,
 }
 
 pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
@@ -39,6 +43,10 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
                 .find_map(|class| class.strip_prefix("edition"))
                 .map(str::to_owned),
             code: code.text().collect(),
+            should_panic: code
+                .value()
+                .classes()
+                .any(|class| class == "should_panic"),
         })
         .collect();
     Ok(buttons)
@@ -57,12 +65,15 @@ mod tests {
             r#"<pre class="playground"><code class="language-rust edition2024"><span class="boring">use std::fmt;
 </span>fn main() {}</code></pre>
 <pre class="playground"><code class="language-rust no_run edition2024">fn main() {}</code></pre>
+<pre class="playground"><code class="language-rust should_panic edition2024">fn main() { todo!() }</code></pre>
 <pre><code class="language-rust noplayground">fn main() {}</code></pre>"#,
         )
         .unwrap();
         let buttons = run_buttons(&page).unwrap();
-        assert_eq!(buttons.len(), 1);
+        assert_eq!(buttons.len(), 2);
         assert_eq!(buttons[0].edition.as_deref(), Some("2024"));
         assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}");
+        assert!(!buttons[0].should_panic);
+        assert!(buttons[1].should_panic);
     }
 }

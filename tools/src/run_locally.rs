@@ -1,7 +1,9 @@
 //! A program the page cannot run (its block has no Run button: `no_run`,
-//! `noplayground`, `should_panic`) must say how to run it locally, with the
-//! command that really runs it: `cargo run -p listings --bin NAME`, NAME
-//! being the bin `listings/Cargo.toml` builds from the included file.
+//! `noplayground`) must say how to run it locally, with the command that
+//! really runs it: `cargo run -p listings --bin NAME`, NAME being the bin
+//! `listings/Cargo.toml` builds from the included file. A `should_panic`
+//! block keeps its Run button (an exercise's starter that stops at a
+//! `todo!()`), unless it is `noplayground` too.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,8 +16,7 @@ use crate::markdown::code_blocks;
 use crate::{Problem, Project};
 
 /// Fence attributes that take the Run button away from a program.
-const NOT_RUN_ON_THE_PAGE: [&str; 3] =
-    ["no_run", "noplayground", "should_panic"];
+const NOT_RUN_ON_THE_PAGE: [&str; 2] = ["no_run", "noplayground"];
 
 pub fn check(project: &Project) -> Result<Vec<Problem>> {
     let bins = bins_by_source(project)?;

@@ -15,6 +15,10 @@ export function readBlocks(page) {
         return {
             index,
             runs: Boolean(button) && !button.hidden,
+            // An exercise's starter that stops at a `todo!()`: Run panics.
+            shouldPanic: pre.querySelector('code').classList.contains('should_panic'),
+            // Inside a closed <details>, as an exercise's solution is.
+            folded: Boolean(pre.closest('details:not([open])')),
             figure: figure && {
                 id: figure.id,
                 file: figure.dataset.file,
@@ -48,8 +52,15 @@ export function preOf(page, block) {
 
 /**
  * Shows the block's buttons, which mdBook reveals only while the pointer
- * is over the block, the way a reader does: by pointing at its top.
+ * is over the block, the way a reader does: by pointing at its top. A
+ * block folded away in a closed <details> (an exercise's solution) is
+ * unfolded first, by a click on its summary.
  */
-export function pointAt(page, block) {
-    return preOf(page, block).hover({ position: { x: 8, y: 8 } });
+export async function pointAt(page, block) {
+    const pre = preOf(page, block);
+    const summary = await pre.evaluateHandle(pre => pre
+        .closest('details:not([open])')
+        ?.querySelector(':scope > summary') ?? null);
+    await summary.asElement()?.click();
+    await pre.hover({ position: { x: 8, y: 8 } });
 }

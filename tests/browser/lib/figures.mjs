@@ -109,3 +109,34 @@ export async function highlightedChanges(page, blocks, { root }) {
     }
     return problems;
 }
+
+/**
+ * Every exercise's solution (a listing named `*_solution.rs`) is folded
+ * away when the page opens, and its starter (`*_starter.rs`) is on the
+ * page, unfolded; every starter has its solution.
+ */
+export function foldedSolutions(blocks) {
+    const problems = [];
+    const files = new Set(blocks.map(block => block.figure?.file).filter(Boolean));
+    for (const block of blocks.filter(block => block.figure)) {
+        const { file } = block.figure;
+        const name = nameOf(block);
+        if (file.endsWith('_solution.rs')) {
+            if (!block.folded) {
+                problems.push(`${name} is a solution, but not folded away in a closed <details>`);
+            }
+            if (!files.has(file.replace(/_solution\.rs$/, '_starter.rs'))) {
+                problems.push(`${name} is a solution without its starter on the page`);
+            }
+        }
+        if (file.endsWith('_starter.rs')) {
+            if (block.folded) {
+                problems.push(`${name} is a starter, but folded away`);
+            }
+            if (!files.has(file.replace(/_starter\.rs$/, '_solution.rs'))) {
+                problems.push(`${name} is a starter without its solution on the page`);
+            }
+        }
+    }
+    return problems;
+}

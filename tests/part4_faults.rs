@@ -1,0 +1,729 @@
+//! The claims of "Faults real servers meet" (`src/part4-faults.md`), each
+//! checked against the program the chapter shows, built from `listings/`
+//! as a reader builds it.
+//!
+//! The two servers run until they are stopped, so the tests drive them:
+//! each test starts its own server on a free port of the loopback (the
+//! servers take the address to listen on as their argument), connects
+//! clients from this process, sends signals, and measures the server's
+//! CPU time from the kernel's accounting of that one process. Every wait
+//! is bounded in time, every loop in count.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::panic;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use book_tools::process::{Run, Running};
+use book_tools::programs::{self, built, run_beside_others};
+
+// Each test binary uses only its chapter's part of the module.
+#[allow(dead_code)]
+#[path = "support/promised_output.rs"]
+mod promised_output;
+
+// The final runtime, included as Part Five's benchmarks include it, for
+// the one claim about the runtime itself rather than about a program.
+#[allow(dead_code)]
+#[path = "../listings/part4-faults/sturdy_server.rs"]
+mod sturdy;
+
+use promised_output::part4_faults as promised;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The limit for anything a test waits for: far more than it needs on a
+/// loaded machine, and finite.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The sample output the chapter shows for a program.
+fn sample_output(name: &str) -> String {
+    programs::sample_output("part4-faults", name)
+}
+
+/// A server under test, killed when dropped (so that a failing test
+/// leaves no server behind).
+struct Server {
+    running: Option<Running>,
+    pid: u32,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `program` on a free port of this machine's loopback, with
+    /// at most `descriptors` open files if given, and waits until it
+    /// listens.
+    fn start(program: &str, descriptors: Option<u64>) -> Server {
+        let mut command = Command::new(built().program(program));
+        command.arg("127.0.0.1:0");
+        if let Some(limit) = descriptors {
+            let limit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            // SAFETY: runs in the forked child before exec and makes one
+            // system call, which is async-signal-safe.
+            unsafe {
+                command.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) < 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let running = Running::spawn(command).unwrap();
+        let pid = running.id();
+        let mut server = Server {
+            running: Some(running),
+            pid,
+            port: 0,
+        };
+        server.port = listening_port(pid);
+        server
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: the child is not reaped before `finish`, so the pid is
+        // still ours.
+        let result = unsafe { libc::kill(self.pid as libc::pid_t, signal) };
+        assert_eq!(result, 0, "{}", io::Error::last_os_error());
+    }
+
+    /// Sends SIGTERM and waits for the server to exit.
+    fn stop(mut self) -> Run {
+        self.signal(libc::SIGTERM);
+        self.running.take().unwrap().finish(PATIENCE).unwrap()
+    }
+
+    /// Waits for a server that is expected to exit by itself.
+    fn finish(mut self) -> Run {
+        self.running.take().unwrap().finish(PATIENCE).unwrap()
+    }
+
+    fn kill(mut self) -> Run {
+        self.running.take().unwrap().kill().unwrap()
+    }
+
+    /// The process's state letter from `/proc/PID/stat`: `S` while it
+    /// sleeps in a system call, `Z` once it has exited.
+    fn state(&self) -> char {
+        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid))
+            .unwrap_or_default();
+        // The name in parentheses may hold spaces; the state follows it.
+        let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+        after_name.chars().next().unwrap_or('?')
+    }
+
+    /// Waits until the server sleeps (its loop sleeps only in
+    /// `epoll_wait`), or has exited.
+    fn wait_until_asleep_or_gone(&self) {
+        let started = Instant::now();
+        while !matches!(self.state(), 'S' | 'Z') {
+            assert!(started.elapsed() < PATIENCE, "server never slept");
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn has_exited(&self) -> bool {
+        self.state() == 'Z'
+    }
+
+    fn open_descriptors(&self) -> usize {
+        fs::read_dir(format!("/proc/{}/fd", self.pid))
+            .unwrap()
+            .count()
+    }
+
+    /// Time the server's thread spent on a core and waiting for one,
+    /// from the kernel's scheduler statistics, in nanoseconds.
+    fn scheduled(&self) -> (u64, u64) {
+        let stats = fs::read_to_string(format!("/proc/{}/schedstat", self.pid))
+            .unwrap();
+        let mut fields = stats.split_whitespace().map(|f| f.parse().unwrap());
+        (fields.next().unwrap(), fields.next().unwrap())
+    }
+
+    /// Over one second: the server's CPU time as a share of the wall
+    /// time, and its demand for a core (CPU time plus time waiting for a
+    /// core), which a loaded machine does not lower.
+    fn cpu_share_and_core_demand(&self) -> (f64, f64) {
+        let (cpu, waited) = self.scheduled();
+        let started = Instant::now();
+        thread::sleep(SECOND);
+        let (cpu_after, waited_after) = self.scheduled();
+        let wall = started.elapsed().as_nanos() as f64;
+        let cpu = (cpu_after - cpu) as f64;
+        let waited = (waited_after - waited) as f64;
+        // Shown with `-- --nocapture`: what the claims are held to.
+        eprintln!(
+            "server {}: over {:.0} ms, CPU {:.0} ms, waited for a core \
+             {:.0} ms",
+            self.pid,
+            wall / 1e6,
+            cpu / 1e6,
+            waited / 1e6
+        );
+        (cpu / wall, (cpu + waited) / wall)
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+    }
+
+    /// A client that asks for `size` bytes.
+    fn request(&self, size: usize) -> TcpStream {
+        let mut stream = self.connect();
+        writeln!(stream, "{size}").unwrap();
+        stream
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = running.kill();
+        }
+    }
+}
+
+/// The port process `pid` listens on: the socket among its descriptors
+/// that `/proc/PID/net/tcp` lists as listening (state 0A).
+fn listening_port(pid: u32) -> u16 {
+    let started = Instant::now();
+    loop {
+        let sockets: HashSet<String> = fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| fs::read_link(entry.ok()?.path()).ok())
+            .filter_map(|target| {
+                let target = target.to_str()?;
+                let inode = target.strip_prefix("socket:[")?;
+                Some(inode.trim_end_matches(']').to_owned())
+            })
+            .collect();
+        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp"))
+            .unwrap_or_default();
+        // Columns: slot, local address, remote address, state, ..., inode.
+        for line in table.lines().skip(1) {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            if columns.len() > 9
+                && columns[3] == "0A"
+                && sockets.contains(columns[9])
+            {
+                let (_, port) = columns[1].split_once(':').unwrap();
+                return u16::from_str_radix(port, 16).unwrap();
+            }
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "process {pid} did not listen within {PATIENCE:?}"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Everything the server sends until it closes the connection (or an
+/// error: a reset, or no data for [`PATIENCE`]).
+fn read_to_end(stream: &mut TcpStream) -> (Vec<u8>, io::Result<()>) {
+    let mut received = Vec::new();
+    let result = stream.read_to_end(&mut received).map(|_| ());
+    (received, result)
+}
+
+/// The bytes the server sends for a request of `size`.
+fn expected_text(size: usize) -> Vec<u8> {
+    b"abcdefghijklmnopqrstuvwxyz\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(size)
+        .collect()
+}
+
+/// Makes `stream`'s close send a reset instead of the usual goodbye.
+fn reset_on_close(stream: &TcpStream) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: `linger` is valid for the call; the kernel copies it.
+    let result = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(result, 0, "{}", io::Error::last_os_error());
+}
+
+/// The stats line the server printed last: "<state>: A accepted, ...".
+fn last_report(run: &Run) -> &str {
+    run.stdout.lines().last().unwrap_or_default()
+}
+
+// EINTR
+
+#[test]
+fn fragile_server_dies_of_the_first_signal_that_interrupts_its_wait() {
+    let server = Server::start("part4-fragile-server", None);
+    // A signal that comes while the loop runs instead of sleeping does
+    // not interrupt `epoll_wait`: send one each time the server sleeps,
+    // until it has exited. The loop sleeps nearly all the time, so the
+    // first signal almost always does it.
+    for _ in 0..20 {
+        server.wait_until_asleep_or_gone();
+        if server.has_exited() {
+            break;
+        }
+        server.signal(libc::SIGUSR1);
+        let sent = Instant::now();
+        while !server.has_exited() && sent.elapsed() < SECOND {
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let run = server.finish();
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("Interrupted system call"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sturdy_server_goes_on_after_signals_and_stops_on_sigterm() {
+    let server = Server::start("part4-sturdy-server", None);
+    for _ in 0..5 {
+        server.wait_until_asleep_or_gone();
+        server.signal(libc::SIGUSR1);
+        // Each signal is seen by the next tick, at most 0.1 s later.
+        thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!server.has_exited());
+    let mut client = server.request(1000);
+    let (received, result) = read_to_end(&mut client);
+    result.unwrap();
+    assert_eq!(received, expected_text(1000));
+    let run = server.stop();
+    assert!(run.status.success(), "{run:?}");
+    assert!(
+        run.stdout.contains("running: "),
+        "no report after SIGUSR1:\n{}",
+        run.stdout
+    );
+    assert_eq!(
+        last_report(&run),
+        "stopped: 1 accepted, 1 served, 0 failed",
+        "{run:?}"
+    );
+}
+
+#[test]
+fn an_overlong_request_ends_its_connection() {
+    let server = Server::start("part4-sturdy-server", None);
+    let mut client = server.connect();
+    // No newline, ever: the server stops reading after 21 bytes.
+    client.write_all(&[b'1'; 1000]).unwrap();
+    let (received, _) = read_to_end(&mut client);
+    assert_eq!(received, b"");
+    let run = server.stop();
+    assert!(
+        run.stderr.contains("connection 0: request too long"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        last_report(&run),
+        "stopped: 1 accepted, 0 served, 1 failed",
+        "{run:?}"
+    );
+}
+
+// Hang-ups and errors
+
+/// Registers `fd` with a new, level-triggered `epoll` for every event the
+/// runtime asks for, and returns the events it reports, waiting until
+/// they include one of `until`.
+fn epoll_events(fd: RawFd, until: libc::c_int) -> libc::c_int {
+    // SAFETY: no pointers.
+    let epoll = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    assert!(epoll >= 0, "{}", io::Error::last_os_error());
+    // SAFETY: a new descriptor that nothing else owns.
+    let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
+    let interest = libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP;
+    let mut event = libc::epoll_event {
+        events: interest as u32,
+        u64: 0,
+    };
+    // SAFETY: `event` is valid for the call; the kernel copies it.
+    let result = unsafe {
+        libc::epoll_ctl(epoll.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event)
+    };
+    assert_eq!(result, 0, "{}", io::Error::last_os_error());
+    for _ in 0..100 {
+        let mut reported = libc::epoll_event { events: 0, u64: 0 };
+        // SAFETY: room for one event, which the kernel writes.
+        let count = unsafe {
+            libc::epoll_wait(epoll.as_raw_fd(), &mut reported, 1, 100)
+        };
+        assert!(count >= 0, "{}", io::Error::last_os_error());
+        let flags = reported.events as libc::c_int;
+        if count == 1 && flags & until != 0 {
+            return flags;
+        }
+    }
+    panic!("no event among {until:#x} in ten seconds");
+}
+
+#[test]
+fn epoll_reports_a_closed_pipe_end_as_hangup_or_error_alone() {
+    let hangup_or_error = libc::EPOLLHUP | libc::EPOLLERR;
+
+    // The read end of an empty pipe whose write end closed: a hang-up,
+    // and not "readable".
+    let (reader, writer) = io::pipe().unwrap();
+    drop(writer);
+    let flags = epoll_events(reader.as_raw_fd(), hangup_or_error);
+    assert_eq!(flags, libc::EPOLLHUP, "read end: {flags:#x}");
+
+    // The write end of a full pipe whose read end closed: an error, and
+    // not "writable".
+    let (reader, mut writer) = io::pipe().unwrap();
+    let fd = writer.as_raw_fd();
+    // SAFETY: F_SETFL on a descriptor we own.
+    unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    while writer.write(&[0; 4096]).is_ok() {}
+    drop(reader);
+    let flags = epoll_events(fd, hangup_or_error);
+    assert_eq!(flags, libc::EPOLLERR, "write end: {flags:#x}");
+
+    // A TCP socket whose peer reset the connection: the hang-up and the
+    // error come with "readable" and "writable".
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (peer, _) = listener.accept().unwrap();
+    reset_on_close(&peer);
+    drop(peer);
+    let flags = epoll_events(ours.as_raw_fd(), libc::EPOLLHUP);
+    let all = libc::EPOLLIN
+        | libc::EPOLLOUT
+        | libc::EPOLLRDHUP
+        | libc::EPOLLERR
+        | libc::EPOLLHUP;
+    assert_eq!(flags & all, all, "reset socket: {flags:#x}");
+}
+
+#[test]
+fn hangup_unheard_leaves_both_tasks_waiting() {
+    let run = run_beside_others("part4-hangup-unheard");
+    promised::hangup_unheard(&run.stdout);
+    promised::hangup_unheard(&sample_output("hangup_unheard"));
+    // Two waits of half a second each, after two sleeps of 0.1 s.
+    programs::assert_takes_about(run, Duration::from_millis(1200));
+}
+
+#[test]
+fn hangup_heard_ends_both_waits_at_once() {
+    let run = run_beside_others("part4-hangup-heard");
+    promised::hangup_heard(&run.stdout);
+    promised::hangup_heard(&sample_output("hangup_heard"));
+    // Neither wait reached its half second: the sample says so, and so
+    // does the time.
+    assert!(run.wall < Duration::from_millis(1200), "{run:?}");
+}
+
+// A peer that resets
+
+#[test]
+fn a_reset_peer_fails_only_its_own_connection() {
+    for program in ["part4-fragile-server", "part4-sturdy-server"] {
+        a_reset_peer_fails_only_its_own_connection_of(program);
+    }
+}
+
+fn a_reset_peer_fails_only_its_own_connection_of(program: &str) {
+    let server = Server::start(program, None);
+    // Two clients that read everything, started first and mid-transfer
+    // when the third resets.
+    const SIZE: usize = 4 << 20;
+    let mut patient: Vec<TcpStream> =
+        (0..2).map(|_| server.request(SIZE)).collect();
+    for client in &mut patient {
+        client.read_exact(&mut [0; 1]).unwrap();
+    }
+    // Far more than the connection can hold in its buffers, so that the
+    // server is still writing when the reset comes.
+    let rude = server.request(256 << 20);
+    (&rude).read_exact(&mut [0; 1]).unwrap();
+    reset_on_close(&rude);
+    drop(rude);
+    for mut client in patient {
+        let (received, result) = read_to_end(&mut client);
+        result.unwrap();
+        assert_eq!(received.len(), SIZE - 1);
+        assert_eq!(received, expected_text(SIZE)[1..]);
+    }
+    // The server still serves.
+    let mut later = server.request(10);
+    assert_eq!(read_to_end(&mut later).0, expected_text(10));
+    // The fragile server cannot be stopped cleanly: the SIGTERM would
+    // interrupt its wait, and that ends it with an error.
+    let sturdy = program == "part4-sturdy-server";
+    let run = if sturdy { server.stop() } else { server.kill() };
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("connection "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(
+        errors[0].ends_with("Connection reset by peer (os error 104)")
+            || errors[0].ends_with("Broken pipe (os error 32)"),
+        "{}",
+        errors[0]
+    );
+    if sturdy {
+        assert!(run.status.success(), "{run:?}");
+        assert_eq!(
+            last_report(&run),
+            "stopped: 4 accepted, 3 served, 1 failed",
+            "{run:?}"
+        );
+    }
+}
+
+#[test]
+fn rust_programs_ignore_sigpipe() {
+    for program in ["part4-fragile-server", "part4-sturdy-server"] {
+        let server = Server::start(program, None);
+        let status =
+            fs::read_to_string(format!("/proc/{}/status", server.pid)).unwrap();
+        let ignored = status
+            .lines()
+            .find_map(|line| line.strip_prefix("SigIgn:"))
+            .unwrap()
+            .trim();
+        let ignored = u64::from_str_radix(ignored, 16).unwrap();
+        assert_ne!(
+            ignored & (1 << (libc::SIGPIPE - 1)),
+            0,
+            "{program} does not ignore SIGPIPE: {ignored:#x}"
+        );
+        server.kill();
+    }
+}
+
+/// Whether a write by this thread raised SIGPIPE: with SIGPIPE blocked in
+/// this thread (and only here), a raised one waits, pending, where
+/// `sigpending` sees it, instead of being delivered. It is taken off
+/// again before SIGPIPE is unblocked.
+fn raises_sigpipe(write: impl FnOnce() -> io::Result<usize>) -> bool {
+    // SAFETY: the sets are plain C structs that the calls initialise.
+    unsafe {
+        let mut pipe_only: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut pipe_only);
+        libc::sigaddset(&mut pipe_only, libc::SIGPIPE);
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &pipe_only, &mut before);
+        let result = write();
+        assert!(result.is_err(), "the write succeeded: {result:?}");
+        let mut pending: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut pending);
+        let raised = libc::sigismember(&pending, libc::SIGPIPE) == 1;
+        if raised {
+            let now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            libc::sigtimedwait(&pipe_only, std::ptr::null_mut(), &now);
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+        raised
+    }
+}
+
+#[test]
+fn tcp_writes_raise_no_sigpipe_but_pipe_writes_do() {
+    let (reader, mut writer) = io::pipe().unwrap();
+    drop(reader);
+    assert!(raises_sigpipe(|| writer.write(b"x")));
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (peer, _) = listener.accept().unwrap();
+    reset_on_close(&peer);
+    drop(peer);
+    // Wait for the reset to arrive.
+    epoll_events(ours.as_raw_fd(), libc::EPOLLHUP);
+    assert!(!raises_sigpipe(|| ours.write(b"x")));
+}
+
+// Out of file descriptors
+
+/// How many descriptors the servers may open in these tests.
+const DESCRIPTOR_LIMIT: u64 = 16;
+
+/// Starts `program` with few descriptors and fills them with clients
+/// that say nothing, one more of which waits in the kernel's queue.
+/// Returns the server, those clients, and two more that have asked for
+/// 1,000 bytes and wait in the queue too.
+fn server_out_of_descriptors(
+    program: &str,
+) -> (Server, Vec<TcpStream>, Vec<TcpStream>) {
+    let server = Server::start(program, Some(DESCRIPTOR_LIMIT));
+    let free = DESCRIPTOR_LIMIT as usize - server.open_descriptors();
+    assert!(free > 0, "no descriptor left for a connection");
+    let silent: Vec<TcpStream> =
+        (0..free + 1).map(|_| server.connect()).collect();
+    let started = Instant::now();
+    while server.open_descriptors() < DESCRIPTOR_LIMIT as usize {
+        assert!(started.elapsed() < PATIENCE, "the server never filled up");
+        thread::sleep(Duration::from_millis(5));
+    }
+    let waiting = (0..2).map(|_| server.request(1000)).collect();
+    (server, silent, waiting)
+}
+
+#[test]
+fn fragile_server_spins_when_out_of_descriptors() {
+    let (server, silent, _waiting) =
+        server_out_of_descriptors("part4-fragile-server");
+    let (_, core_demand) = server.cpu_share_and_core_demand();
+    assert!(core_demand > 0.8, "core demand {core_demand}");
+    // The accepting task never returns `Pending`, so no other task runs:
+    // the clients it has accepted are never answered.
+    for mut client in silent {
+        writeln!(client, "10").unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let (received, _) = read_to_end(&mut client);
+        assert_eq!(received, b"", "an answer from a spinning server");
+    }
+    let run = server.kill();
+    let complaints = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("accept: Too many open files"))
+        .count();
+    assert!(complaints > 100, "{complaints} complaints:\n{}", run.stderr);
+}
+
+#[test]
+fn sturdy_server_idles_when_out_of_descriptors_and_recovers() {
+    let (server, silent, waiting) =
+        server_out_of_descriptors("part4-sturdy-server");
+    let (cpu_share, _) = server.cpu_share_and_core_demand();
+    assert!(cpu_share < 0.1, "CPU share {cpu_share}");
+    // The silent clients ask for ten bytes each; as their connections
+    // close, the ones in the queue get their turn.
+    let silent_count = silent.len();
+    for mut client in silent {
+        writeln!(client, "10").unwrap();
+        let (received, result) = read_to_end(&mut client);
+        result.unwrap();
+        assert_eq!(received, expected_text(10));
+    }
+    for mut client in waiting {
+        let (received, result) = read_to_end(&mut client);
+        result.unwrap();
+        assert_eq!(received, expected_text(1000));
+    }
+    let run = server.stop();
+    assert!(run.status.success(), "{run:?}");
+    let everyone = silent_count + 2;
+    assert_eq!(
+        last_report(&run),
+        format!("stopped: {everyone} accepted, {everyone} served, 0 failed"),
+        "{run:?}"
+    );
+}
+
+// A panicking task
+
+/// Two clients mid-transfer of a large answer, and a third whose request
+/// is not a number.
+fn one_bad_request(server: &Server) -> Vec<TcpStream> {
+    let mut good: Vec<TcpStream> =
+        (0..2).map(|_| server.request(BIG)).collect();
+    for client in &mut good {
+        client.read_exact(&mut [0; 1]).unwrap();
+    }
+    let mut bad = server.connect();
+    writeln!(bad, "hello").unwrap();
+    let (received, _) = read_to_end(&mut bad);
+    assert_eq!(received, b"", "an answer to a bad request");
+    good
+}
+
+/// More than the connection's buffers hold, so that the server is still
+/// writing when the bad request comes.
+const BIG: usize = 64 << 20;
+
+#[test]
+fn fragile_server_loses_every_connection_to_one_panic() {
+    let server = Server::start("part4-fragile-server", None);
+    let good = one_bad_request(&server);
+    for mut client in good {
+        // What was in the buffers, and then the end of the stream.
+        let (received, result) = read_to_end(&mut client);
+        result.unwrap();
+        assert!(received.len() < BIG - 1, "{} bytes", received.len());
+    }
+    let run = server.finish();
+    assert_eq!(run.status.code(), Some(101), "{run:?}");
+    assert!(run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn sturdy_server_loses_only_the_panicking_connection() {
+    let server = Server::start("part4-sturdy-server", None);
+    let good = one_bad_request(&server);
+    for mut client in good {
+        let (received, result) = read_to_end(&mut client);
+        result.unwrap();
+        assert_eq!(received.len(), BIG - 1);
+    }
+    let run = server.stop();
+    assert!(run.status.success(), "{run:?}");
+    assert!(run.stderr.contains("panicked"), "{}", run.stderr);
+    // The panicked task counts as neither served nor failed.
+    assert_eq!(
+        last_report(&run),
+        "stopped: 3 accepted, 2 served, 0 failed",
+        "{run:?}"
+    );
+}
+
+#[test]
+fn awaiting_a_panicked_task_panics() {
+    let outcome = panic::catch_unwind(|| {
+        sturdy::block_on(async {
+            sturdy::spawn(async { panic!("a bug in the task") }).await
+        })
+    });
+    let payload = outcome.expect_err("awaiting the handle did not panic");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the awaited task panicked")
+    );
+}
+
+#[test]
+fn servers_listen_on_the_address_they_are_given() {
+    let server = Server::start("part4-sturdy-server", None);
+    assert_ne!(server.port, 0);
+    assert!(server.kill().status.signal().is_some());
+}
