@@ -2,7 +2,8 @@
 //! every Run button pressed and its output held to what the chapter
 //! promises (the claim tests' own predicates, from
 //! `tests/support/promised_output.rs`), Playground links, highlighted
-//! changes, search, print, footnotes and edit links.
+//! changes, exercises' solutions folded (and unfolded to be run), search,
+//! print, footnotes and edit links.
 //!
 //! Chromium is driven by Playwright from Node.js
 //! (`tests/browser/book.test.mjs`), against the built book served on

@@ -358,7 +358,7 @@ fn exercise_abort_drops_the_huge_download() {
         "not yet implemented",
     );
     promised::exercise_abort_solution(&exercise.solution.stdout);
-    // The huge download would have ended 0.8 s after the start; `main`
-    // waits until 1 s: the program ran past it.
+    // The huge download would have ended a second after the start, and
+    // `main` waits a second after the abort: the program ran past it.
     assert!(exercise.solution.wall >= SECOND, "{:?}", exercise.solution);
 }

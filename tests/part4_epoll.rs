@@ -73,8 +73,8 @@ fn steps(text: &str) -> Vec<Step> {
     steps
 }
 
-/// The steps after which `epoll_wait` reported something, from a run or
-/// sample of `part4-interest-list`.
+/// The steps of `part4-interest-list`, each with what `epoll_wait`
+/// returned after it, in a run and in the sample.
 fn interest_list_steps() -> Vec<(String, Vec<Step>)> {
     let texts = run_and_sample(
         "part4-interest-list",

@@ -13,7 +13,7 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::process::Command;
 use std::task::{Context, Poll, Waker};
 use std::thread;
@@ -57,25 +57,30 @@ fn isolate_this_test_process() {
 // The parser, with generated queries.
 
 /// Spaces and tabs, as the RFC allows them around the numbers.
-fn blanks() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(&["", "", "", " ", "\t", "  ", " \t", "\t "][..])
-}
+const BLANKS: [&str; 8] = ["", "", "", " ", "\t", "  ", " \t", "\t "];
 
-/// A port written with up to five digits in all, leading zeros included.
-fn written_port() -> impl Strategy<Value = (u16, String)> {
-    (1..=u16::MAX, 0..5usize).prop_map(|(port, zeros)| {
-        let digits = port.to_string();
-        let zeros = zeros.min(5 - digits.len());
-        (port, format!("{}{digits}", "0".repeat(zeros)))
-    })
-}
-
-/// A valid query, as a line without its end, and the ports it names.
+/// A valid query, as a line without its end, and the ports it names. The
+/// bits of `style` choose the blanks and the leading zeros (up to five
+/// digits in all): one generated number instead of six keeps generating
+/// cheap.
 fn valid_query() -> impl Strategy<Value = (String, PortPair)> {
-    (written_port(), written_port(), [blanks(), blanks(), blanks(), blanks()])
-        .prop_map(|((server, s), (client, c), [b1, b2, b3, b4])| {
-            (format!("{b1}{s}{b2},{b3}{c}{b4}"), PortPair { server, client })
-        })
+    (1..=u16::MAX, 1..=u16::MAX, any::<u32>()).prop_map(
+        |(server, client, style)| {
+            let bits = |at: u32, width: u32| {
+                (style >> at) as usize & ((1 << width) - 1)
+            };
+            let written = |port: u16, zeros: usize| {
+                let digits = port.to_string();
+                let zeros = zeros.min(5 - digits.len());
+                format!("{}{digits}", "0".repeat(zeros))
+            };
+            let (s, c) = (written(server, bits(0, 3)), written(client, bits(3, 3)));
+            let [b1, b2, b3, b4] =
+                [6, 9, 12, 15].map(|at| BLANKS[bits(at, 3)]);
+            let line = format!("{b1}{s}{b2},{b3}{c}{b4}");
+            (line, PortPair { server, client })
+        },
+    )
 }
 
 /// Bytes of any value, with the ones a query is made of more likely, so
@@ -285,37 +290,45 @@ fn pretend_owner(ports: PortPair) -> Option<UserId> {
     })
 }
 
-/// The reply the RFC asks for, written independently of the server.
-fn expected_reply(line: &[u8]) -> String {
-    match rfc_reading(line) {
-        Ok(ports) => {
-            let (s, c) = (ports.server, ports.client);
-            match pretend_owner(ports) {
-                Some(user) => format!("{s}, {c} : USERID : UNIX : {}\r\n", user.id),
-                None => format!("{s}, {c} : ERROR : NO-USER\r\n"),
-            }
+/// The reply the RFC asks for to a query for `ports`.
+fn expected_reply(ports: PortPair) -> String {
+    let PortPair { server, client } = ports;
+    match pretend_owner(ports) {
+        Some(user) => {
+            format!("{server}, {client} : USERID : UNIX : {}\r\n", user.id)
         }
-        Err(InvalidPort { server, client }) => {
-            format!("{server}, {client} : ERROR : INVALID-PORT\r\n")
-        }
+        None => format!("{server}, {client} : ERROR : NO-USER\r\n"),
     }
 }
 
-/// A line of a connection: mostly valid queries, and some that are not.
-fn any_query() -> impl Strategy<Value = Vec<u8>> {
-    let garbage = query_like_bytes().prop_map(|mut line| {
+/// A line of a connection and the reply it must get: mostly valid
+/// queries, and some lines that are near misses or garbage, whose replies
+/// follow the RFC's grammar as `rfc_reading` has it.
+fn any_query() -> impl Strategy<Value = (Vec<u8>, String)> {
+    let valid = valid_query()
+        .prop_map(|(line, ports)| (line.into_bytes(), expected_reply(ports)));
+    let other = query_like_bytes().prop_map(|mut line| {
+        // No LF inside, and no CR at the end, where it would be read as
+        // part of the line end that follows.
         line.retain(|&b| b != b'\n');
-        line
+        while line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        let reply = match rfc_reading(&line) {
+            Ok(ports) => expected_reply(ports),
+            Err(InvalidPort { server, client }) => {
+                format!("{server}, {client} : ERROR : INVALID-PORT\r\n")
+            }
+        };
+        (line, reply)
     });
-    prop_oneof![
-        4 => valid_query().prop_map(|(line, _)| line.into_bytes()),
-        1 => garbage,
-    ]
+    prop_oneof![4 => valid, 1 => other]
 }
 
 /// A conversation: lines with their ends (CR LF or LF), the sizes of the
 /// pieces the bytes arrive in, the pauses, and the sizes of the writes.
-type Conversation = (Vec<(Vec<u8>, bool)>, Vec<usize>, Vec<bool>, Vec<usize>);
+type Conversation =
+    (Vec<((Vec<u8>, String), bool)>, Vec<usize>, Vec<bool>, Vec<usize>);
 
 fn conversation() -> impl Strategy<Value = Conversation> {
     (
@@ -331,10 +344,10 @@ fn every_query_gets_its_reply_in_order_however_the_bytes_arrive() {
     check(10_000, conversation(), |(lines, cuts, pauses, mut takes)| {
         let mut input = Vec::new();
         let mut expected = String::new();
-        for (line, crlf) in &lines {
+        for ((line, reply), crlf) in &lines {
             input.extend_from_slice(line);
             input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-            expected += &expected_reply(line);
+            expected += reply;
         }
         // Cut the bytes into pieces of the chosen sizes, in turn.
         let mut pieces = Vec::new();
@@ -373,4 +386,389 @@ fn every_query_gets_its_reply_in_order_however_the_bytes_arrive() {
         prop_assert_eq!(String::from_utf8_lossy(&writer.written), expected);
         Ok(())
     });
+}
+
+/// A reader that never ends a line, and counts the bytes it gave.
+struct Endless<'a> {
+    given: &'a std::cell::Cell<usize>,
+}
+
+impl AsyncRead for Endless<'_> {
+    fn poll_read(
+        &mut self,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        buf.fill(b'9');
+        self.given.set(self.given.get() + buf.len());
+        Poll::Ready(Ok(buf.len()))
+    }
+}
+
+#[test]
+fn a_line_without_an_end_is_an_error_after_max_line_bytes() {
+    let given = std::cell::Cell::new(0);
+    let mut lines = Lines::new(Endless { given: &given }, MAX_LINE);
+    let error = match run_by_hand(lines.next()) {
+        Some(Err(error)) => error,
+        other => panic!("not an error: {other:?}"),
+    };
+    assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+    // It stopped reading at the limit, and the stream is over.
+    assert_eq!(given.get(), MAX_LINE);
+    assert!(run_by_hand(lines.next()).is_none());
+}
+
+#[test]
+fn lines_end_in_lf_or_cr_lf_and_an_unfinished_last_line_is_an_error() {
+    let reader = Arriving {
+        pieces: vec![b"8113, 1\r\n2, 3\n\r\n4,".to_vec(), b" 5".to_vec()],
+        next: 0,
+        pauses: vec![true],
+        paused: false,
+    };
+    let mut lines = Lines::new(reader, MAX_LINE);
+    for expected in [&b"8113, 1"[..], b"2, 3", b""] {
+        let line = run_by_hand(lines.next()).unwrap().unwrap();
+        assert_eq!(line, expected);
+    }
+    let last = run_by_hand(lines.next()).unwrap().unwrap_err();
+    assert_eq!(last.kind(), ErrorKind::UnexpectedEof);
+    assert!(run_by_hand(lines.next()).is_none());
+}
+
+// The program: the demo with its clients, and the server alone.
+
+#[test]
+fn ident_server_prints_what_its_clients_were_told() {
+    let run = run("part4-ident-server");
+    promised::ident_server(&run.stdout);
+    promised::ident_server(&programs::sample_output(
+        "part4-ident",
+        "ident_server",
+    ));
+}
+
+#[test]
+fn ident_server_finishes_in_well_under_a_second() {
+    let run = run("part4-ident-server");
+    assert!(run.wall < SECOND, "{:?}", run.wall);
+}
+
+/// Raises this process's soft limit on open descriptors to the hard
+/// limit, and returns it.
+fn raise_descriptor_limit() -> io::Result<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is valid for the kernel to write to.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    limit.rlim_cur = limit.rlim_max;
+    // SAFETY: as above, for reading.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(limit.rlim_max)
+}
+
+/// Starts `part4-ident-server serve IDLE_SECONDS` in a network of its own
+/// and waits until it listens.
+fn start_server(idle_seconds: &str) -> Running {
+    let mut command = Command::new(built().program("part4-ident-server"));
+    command.args(["serve", idle_seconds]);
+    isolate_network(&mut command);
+    // SAFETY: get- and setrlimit are plain system calls, fine between
+    // fork and exec.
+    unsafe {
+        command.pre_exec(|| raise_descriptor_limit().map(drop));
+    }
+    let server = Running::spawn(command).unwrap();
+    wait_until_listening(server.id(), IDENT_PORT, 30 * SECOND);
+    server
+}
+
+/// Runs `work` on a thread that has joined the network of process `pid`.
+/// The sockets it opens belong to that network, and any thread may use
+/// them afterwards.
+fn in_network_of<T: Send>(pid: u32, work: impl FnOnce() -> T + Send) -> T {
+    let network = File::open(format!("/proc/{pid}/ns/net")).unwrap();
+    thread::scope(|scope| {
+        scope
+            .spawn(move || {
+                // SAFETY: `setns` moves only the calling thread; this
+                // process owns the namespace (see the ctor above).
+                let joined = unsafe {
+                    libc::setns(network.as_raw_fd(), libc::CLONE_NEWNET)
+                };
+                assert_eq!(joined, 0, "{}", io::Error::last_os_error());
+                work()
+            })
+            .join()
+            .unwrap()
+    })
+}
+
+/// A client of the server in process `pid`, with a time limit on reads.
+fn connect_to(pid: u32) -> TcpStream {
+    let stream = in_network_of(pid, || {
+        TcpStream::connect(("127.0.0.1", IDENT_PORT)).unwrap()
+    });
+    stream.set_read_timeout(Some(10 * SECOND)).unwrap();
+    stream
+}
+
+/// Reads one reply line, CR LF included.
+fn read_reply(stream: &mut TcpStream) -> String {
+    let mut reply = Vec::new();
+    let mut byte = [0];
+    while !reply.ends_with(b"\r\n") {
+        match stream.read(&mut byte) {
+            Ok(0) => panic!("closed after {reply:?}"),
+            Ok(_) => reply.push(byte[0]),
+            Err(e) => panic!("after {reply:?}: {e}"),
+        }
+    }
+    String::from_utf8(reply).unwrap()
+}
+
+/// A new client asks about its own connection and gets its owner; returns
+/// how long that took, from connecting to the reply.
+fn assert_serves_a_new_client(pid: u32) -> Duration {
+    let started = Instant::now();
+    let mut client = connect_to(pid);
+    let port = client.local_addr().unwrap().port();
+    let query = format!("{IDENT_PORT}, {port}");
+    client.write_all(format!("{query}\r\n").as_bytes()).unwrap();
+    let reply = read_reply(&mut client);
+    let took = started.elapsed();
+    assert!(
+        reply.starts_with(&format!("{query} : USERID : ")),
+        "{reply:?}"
+    );
+    // Leave, and wait until the server has closed its end too.
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_closed_without_reply(&mut client);
+    took
+}
+
+/// Reads until the server closes the connection, which must come without
+/// a byte of reply, as a close or a reset; returns when it came.
+fn assert_closed_without_reply(stream: &mut TcpStream) -> Instant {
+    let mut buf = [0; 64];
+    match stream.read(&mut buf) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        Ok(n) => panic!("a reply: {:?}", String::from_utf8_lossy(&buf[..n])),
+        Err(e) => panic!("not closed: {e}"),
+    }
+    Instant::now()
+}
+
+/// Stops the server and checks that it was still running and never
+/// panicked; returns what it wrote to stderr.
+fn stop(server: Running) -> String {
+    let run = server.kill().unwrap();
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&run.status),
+        Some(libc::SIGKILL),
+        "the server ended by itself: {}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn a_line_too_long_closes_its_connection_and_others_are_served() {
+    let server = start_server("60");
+    let mut client = connect_to(server.id());
+    client.write_all(&[b'9'; 2000]).unwrap();
+    assert_closed_without_reply(&mut client);
+    assert_serves_a_new_client(server.id());
+    let stderr = stop(server);
+    assert!(stderr.contains("no line end in 1000 bytes"), "{stderr}");
+}
+
+#[test]
+fn garbage_gets_invalid_port_and_the_connection_goes_on() {
+    let server = start_server("60");
+    let mut client = connect_to(server.id());
+    let port = client.local_addr().unwrap().port();
+    let mut lines: Vec<Vec<u8>> = vec![
+        vec![0xff, 0xfe, 0, 0x80, b',', 0xc3, b'1'],
+        b"hello, world".to_vec(),
+        b"99999 , 0".to_vec(),
+        b"\x1b[2J".to_vec(),
+    ];
+    lines.push(format!("{IDENT_PORT}, {port}").into_bytes());
+    for line in &lines {
+        client.write_all(line).unwrap();
+        client.write_all(b"\r\n").unwrap();
+    }
+    let replies: Vec<String> =
+        lines.iter().map(|_| read_reply(&mut client)).collect();
+    assert_eq!(
+        replies[..4],
+        [
+            "0, 0 : ERROR : INVALID-PORT\r\n",
+            "0, 0 : ERROR : INVALID-PORT\r\n",
+            "99999, 0 : ERROR : INVALID-PORT\r\n",
+            "0, 0 : ERROR : INVALID-PORT\r\n",
+        ]
+    );
+    let owned = format!("{IDENT_PORT}, {port} : USERID : ");
+    assert!(replies[4].starts_with(&owned), "{:?}", replies[4]);
+    stop(server);
+}
+
+#[test]
+fn a_client_that_vanishes_mid_line_leaves_the_server_serving() {
+    let server = start_server("60");
+    // One client stops sending in the middle of a query.
+    let mut quiet = connect_to(server.id());
+    quiet.write_all(format!("{IDENT_PORT}, 4").as_bytes()).unwrap();
+    quiet.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_closed_without_reply(&mut quiet);
+    // Another resets its connection in the middle of one: a close with
+    // `SO_LINGER` set to zero seconds sends RST instead of FIN.
+    let reset = connect_to(server.id());
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: `linger` is valid for reading, with its true size.
+    let set = unsafe {
+        libc::setsockopt(
+            reset.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0, "{}", io::Error::last_os_error());
+    (&reset).write_all(format!("{IDENT_PORT}, 5").as_bytes()).unwrap();
+    drop(reset);
+    assert_serves_a_new_client(server.id());
+    let stderr = stop(server);
+    assert!(stderr.contains("unexpected end of file"), "{stderr}");
+}
+
+#[test]
+fn an_idle_client_is_disconnected_after_the_idle_timeout() {
+    let server = start_server("1");
+    let mut idle = connect_to(server.id());
+    let connected = Instant::now();
+    let closed = assert_closed_without_reply(&mut idle);
+    let waited = closed - connected;
+    assert!(waited >= SECOND && waited < 3 * SECOND, "{waited:?}");
+    assert_serves_a_new_client(server.id());
+    stop(server);
+}
+
+/// How many clients the server holds at once in the test below.
+const STALLED_CLIENTS: usize = 10_000;
+
+/// What the server may spend on each of them, in resident memory.
+const BYTES_PER_CLIENT: u64 = 4 * 1024;
+
+/// A field of `/proc/PID/status` in kibibytes, such as `VmRSS`.
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().strip_suffix(" kB")?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in:\n{status}"))
+}
+
+fn open_descriptors(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
+}
+
+/// Whether the server has read everything its clients sent: no socket on
+/// its port has bytes waiting in its receive queue.
+fn all_read(pid: u32) -> bool {
+    let table = fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap();
+    let port = format!(":{IDENT_PORT:04X}");
+    table.lines().skip(1).all(|line| {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        // Columns: slot, local address, remote, state, tx:rx queues.
+        !columns[1].ends_with(&port) || columns[4].ends_with(":00000000")
+    })
+}
+
+/// Waits until `done` holds, for at most a minute.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < 60 * SECOND, "never: {what}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
+{
+    let limit = raise_descriptor_limit().unwrap();
+    let needed = STALLED_CLIENTS as u64 + 1000;
+    if limit < needed {
+        eprintln!("skipped: {needed} descriptors needed, hard limit {limit}");
+        return;
+    }
+    let server = start_server("60");
+    let pid = server.id();
+    // The first query starts the lookup's thread and loads the password
+    // database: memory that does not grow with the clients.
+    assert_serves_a_new_client(pid);
+    let before = status_kib(pid, "VmRSS");
+    let descriptors = open_descriptors(pid);
+    let started = Instant::now();
+
+    // Each client sends all of a line but its end, and goes quiet: the
+    // server must keep the 999 bytes, the most it keeps of any line.
+    let stalled = in_network_of(pid, || {
+        let mut clients = Vec::with_capacity(STALLED_CLIENTS);
+        while clients.len() < STALLED_CLIENTS {
+            for _ in 0..100 {
+                let mut client =
+                    TcpStream::connect(("127.0.0.1", IDENT_PORT)).unwrap();
+                client.write_all(&[b'9'; MAX_LINE - 1]).unwrap();
+                clients.push(client);
+            }
+            // Let the server accept them before connecting more, so that
+            // its queue of connections waiting to be accepted never fills.
+            let accepted = descriptors + clients.len();
+            wait_until("accepted", || open_descriptors(pid) >= accepted);
+        }
+        clients
+    });
+    eprintln!("connected in {:?}", started.elapsed());
+    wait_until("every byte read", || all_read(pid));
+    eprintln!("read in {:?}", started.elapsed());
+
+    let took = assert_serves_a_new_client(pid);
+    let rss = status_kib(pid, "VmRSS");
+    let peak = status_kib(pid, "VmHWM");
+    let per_client = |kib: u64| (kib - before) * 1024 / STALLED_CLIENTS as u64;
+    eprintln!(
+        "{STALLED_CLIENTS} stalled clients: VmRSS {before} -> {rss} KiB ({} \
+         bytes each), VmHWM {peak} KiB ({} bytes each); a new client \
+         served in {took:?}",
+        per_client(rss),
+        per_client(peak)
+    );
+    assert!(took < 2 * SECOND, "a new client waited {took:?}");
+    assert!(per_client(rss) < BYTES_PER_CLIENT, "VmRSS {rss} KiB");
+    assert!(per_client(peak) < BYTES_PER_CLIENT, "VmHWM {peak} KiB");
+    // And the stalled clients are all still connected.
+    for mut client in stalled {
+        client.set_nonblocking(true).unwrap();
+        let error = client.read(&mut [0]).expect_err("closed, or a reply");
+        assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
+    }
+    stop(server);
 }

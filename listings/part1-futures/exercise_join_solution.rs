@@ -1,6 +1,6 @@
 //! Solution: `join2` runs its two futures at once.
 //!
-//! Breakfast needs a kettle (one second) and a toaster (0.6 seconds).
+//! Breakfast needs a kettle (one second) and a toaster (0.4 seconds).
 //! `join2` polls both futures on every poll of its own, with the same
 //! context, and keeps each output until the other one is there too. Both
 //! appliances are switched on at the start, and breakfast is ready after
@@ -92,7 +92,7 @@ async fn kettle() -> &'static str {
 
 async fn toaster() -> u32 {
     println!("toaster on");
-    sleep(Duration::from_millis(600)).await;
+    sleep(Duration::from_millis(400)).await;
     println!("toast up");
     2
 }

@@ -1,6 +1,6 @@
 //! Exercise: make `join2` run its two futures at once.
 //!
-//! Breakfast needs a kettle (one second) and a toaster (0.6 seconds), and
+//! Breakfast needs a kettle (one second) and a toaster (0.4 seconds), and
 //! `join2` should run both and hand back both results. As written, it
 //! awaits one future and then the other, so the toaster is switched on
 //! only once the water has boiled. The runtime is Part One's: the timer
@@ -70,7 +70,7 @@ async fn kettle() -> &'static str {
 
 async fn toaster() -> u32 {
     println!("toaster on");
-    sleep(Duration::from_millis(600)).await;
+    sleep(Duration::from_millis(400)).await;
     println!("toast up");
     2
 }

@@ -239,8 +239,8 @@ async fn download(name: &'static str, takes: Duration) -> &'static str {
 
 fn main() {
     block_on(async {
-        let small = spawn(download("small file", Duration::from_millis(200)));
-        let huge = spawn(download("huge file", Duration::from_millis(800)));
+        let small = spawn(download("small file", Duration::from_millis(100)));
+        let huge = spawn(download("huge file", Duration::from_millis(1000)));
         let file = small.await.expect("nobody aborted the small file");
         println!("got the {file}, so the huge file is not needed");
         huge.abort();
@@ -249,7 +249,7 @@ fn main() {
             None => println!("the huge file's task was aborted"),
         }
         // Time enough for the huge file to arrive, had it not been aborted.
-        sleep(Duration::from_millis(800)).await;
+        sleep(Duration::from_millis(1000)).await;
         println!("the end");
     });
 }

@@ -799,7 +799,7 @@ async fn serve(listener: Async<TcpListener>, limit: Arc<Limit>) {
 }
 
 /// Serves connection `n`: a fifth of a second of work, then a line that
-/// says how many connections were being served at the time, and the end.
+/// says how many permits were out at the time, and the end.
 async fn handle(
     stream: Async<TcpStream>,
     n: usize,

@@ -1,0 +1,72 @@
+//! The final runtime of Part Four (`listings/part4-ident/ident_server.rs`,
+//! whose runtime is `listings/part4-faults/sturdy_server.rs` unchanged),
+//! serving the benchmarks' workloads. The listing is a module of this
+//! program, included as it is; its `main` and ident server are not used.
+
+use std::io;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use crate::servers::Workload;
+
+#[allow(dead_code)]
+#[path = "../../listings/part4-ident/ident_server.rs"]
+mod runtime;
+
+pub use runtime::{Async, block_on, sleep, spawn};
+
+/// Serves `workload` on `listener` until the process is killed.
+pub fn serve_workload(
+    listener: TcpListener,
+    workload: Workload,
+) -> io::Result<()> {
+    let listener = Async::new(listener)?;
+    block_on(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    spawn(async move {
+                        let _ = handle(stream, workload).await;
+                    });
+                }
+                // Out of descriptors: let connections close first.
+                Err(_) => sleep(Duration::from_millis(10)).await,
+            }
+        }
+    })
+}
+
+async fn handle(
+    stream: Async<std::net::TcpStream>,
+    workload: Workload,
+) -> io::Result<()> {
+    match workload {
+        Workload::Sleep(duration) => {
+            stream.write_all(b"start\n").await?;
+            sleep(duration).await;
+            stream.write_all(b"end\n").await
+        }
+        Workload::Echo => {
+            let mut buf = [0; 4096];
+            loop {
+                let n = stream.read(&mut buf).await?;
+                if n == 0 {
+                    return Ok(());
+                }
+                stream.write_all(&buf[..n]).await?;
+            }
+        }
+    }
+}
+
+/// Spawns `count` tasks that each sleep for `duration`, and waits for
+/// them all: the memory workload.
+pub fn sleepers(count: usize, duration: Duration) -> io::Result<()> {
+    block_on(async move {
+        let handles: Vec<_> =
+            (0..count).map(|_| spawn(sleep(duration))).collect();
+        for handle in handles {
+            handle.await;
+        }
+    })
+}

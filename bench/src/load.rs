@@ -1,0 +1,156 @@
+//! The load generator: a process of its own, on Tokio's current_thread
+//! scheduler, the same for every contender. It prints one JSON object.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio::time::timeout;
+
+/// `n` clients at once, each reading "start\n" then "end\n" to the end of
+/// the stream, each given at most `limit`.
+pub fn sleep_clients(address: SocketAddr, n: usize, limit: Duration) -> io::Result<Value> {
+    let runtime = crate::servers::tokio_runtime(false)?;
+    runtime.block_on(async move {
+        let began = Instant::now();
+        let mut clients = JoinSet::new();
+        for _ in 0..n {
+            clients.spawn(async move {
+                match timeout(limit, sleep_client(address, began)).await {
+                    Ok(result) => result,
+                    Err(_) => Err("timed out".to_string()),
+                }
+            });
+        }
+        let mut complete = 0u64;
+        let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+        let mut start_latencies = Vec::with_capacity(n);
+        while let Some(joined) = clients.join_next().await {
+            match joined.map_err(|e| e.to_string()).and_then(|r| r) {
+                Ok(first_line_after) => {
+                    complete += 1;
+                    start_latencies.push(first_line_after.as_secs_f64());
+                }
+                Err(e) => *errors.entry(e).or_default() += 1,
+            }
+        }
+        let wall = began.elapsed().as_secs_f64();
+        start_latencies.sort_by(f64::total_cmp);
+        Ok(json!({
+            "connections": n,
+            "complete": complete,
+            "failed": n as u64 - complete,
+            "errors": errors,
+            "wall_s": wall,
+            "slowest_start_s": start_latencies.last().copied().unwrap_or(0.0),
+            "median_start_s": crate::data::median(&start_latencies).unwrap_or(0.0),
+        }))
+    })
+}
+
+/// One client: returns how long after `began` its "start" line came.
+async fn sleep_client(address: SocketAddr, began: Instant) -> Result<Duration, String> {
+    let mut stream = TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connect: {}", e.kind()))?;
+    let mut got = Vec::with_capacity(16);
+    let mut buf = [0u8; 64];
+    let mut start_at = None;
+    loop {
+        let n = stream
+            .read(&mut buf)
+            .await
+            .map_err(|e| format!("read: {}", e.kind()))?;
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        if start_at.is_none() && got.starts_with(b"start\n") {
+            start_at = Some(began.elapsed());
+        }
+        if got.len() > 10 {
+            break;
+        }
+    }
+    match (got.as_slice(), start_at) {
+        (b"start\nend\n", Some(at)) => Ok(at),
+        _ => Err(format!("wrong reply: {:?}", String::from_utf8_lossy(&got))),
+    }
+}
+
+/// `connections` clients, each sending `size`-byte messages and reading
+/// each back before the next, for `seconds`; plus `idle` connections that
+/// only sit there.
+pub fn echo_clients(
+    address: SocketAddr,
+    connections: usize,
+    idle: usize,
+    size: usize,
+    seconds: f64,
+) -> io::Result<Value> {
+    let runtime = crate::servers::tokio_runtime(false)?;
+    runtime.block_on(async move {
+        // Connect everything first, so that only the echoing is timed.
+        let mut quiet = Vec::with_capacity(idle);
+        for _ in 0..idle {
+            quiet.push(TcpStream::connect(address).await?);
+        }
+        let mut streams = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            let stream = TcpStream::connect(address).await?;
+            stream.set_nodelay(true)?;
+            streams.push(stream);
+        }
+        let began = Instant::now();
+        let deadline = began + Duration::from_secs_f64(seconds);
+        let mut clients = JoinSet::new();
+        for (i, mut stream) in streams.into_iter().enumerate() {
+            clients.spawn(async move {
+                let message: Vec<u8> =
+                    (0..size).map(|j| b'a' + ((i + j) % 26) as u8).collect();
+                let mut reply = vec![0u8; size];
+                let mut round_trips = 0u64;
+                // Bounded by time; the limit on count is far beyond reach.
+                while Instant::now() < deadline && round_trips < u64::MAX / 2 {
+                    let step = async {
+                        stream.write_all(&message).await?;
+                        stream.read_exact(&mut reply).await?;
+                        io::Result::Ok(())
+                    };
+                    match timeout(Duration::from_secs(10), step).await {
+                        Ok(Ok(())) if reply == message => round_trips += 1,
+                        Ok(Ok(())) => return Err("wrong reply".to_string()),
+                        Ok(Err(e)) => return Err(format!("echo: {}", e.kind())),
+                        Err(_) => return Err("timed out".to_string()),
+                    }
+                }
+                Ok(round_trips)
+            });
+        }
+        let mut round_trips = 0u64;
+        let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+        while let Some(joined) = clients.join_next().await {
+            match joined.map_err(|e| e.to_string()).and_then(|r| r) {
+                Ok(n) => round_trips += n,
+                Err(e) => *errors.entry(e).or_default() += 1,
+            }
+        }
+        let elapsed = began.elapsed().as_secs_f64();
+        drop(quiet);
+        Ok(json!({
+            "connections": connections,
+            "idle": idle,
+            "message_bytes": size,
+            "round_trips": round_trips,
+            "seconds": elapsed,
+            "round_trips_per_s": round_trips as f64 / elapsed,
+            "failed": errors.values().sum::<u64>(),
+            "errors": errors,
+        }))
+    })
+}
