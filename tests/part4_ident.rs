@@ -36,8 +36,8 @@ mod promised_output;
 mod ident_server;
 
 use ident_server::{
-    AsyncRead, AsyncWrite, IDENT_PORT, InvalidPort, Lines, MAX_LINE,
-    PortPair, Stream, UserId, parse_query, serve_queries,
+    AsyncRead, AsyncWrite, IDENT_PORT, InvalidPort, Lines, MAX_LINE, PortPair,
+    Stream, UserId, parse_query, serve_queries,
 };
 use promised_output::part4_ident as promised;
 
@@ -74,9 +74,9 @@ fn valid_query() -> impl Strategy<Value = (String, PortPair)> {
                 let zeros = zeros.min(5 - digits.len());
                 format!("{}{digits}", "0".repeat(zeros))
             };
-            let (s, c) = (written(server, bits(0, 3)), written(client, bits(3, 3)));
-            let [b1, b2, b3, b4] =
-                [6, 9, 12, 15].map(|at| BLANKS[bits(at, 3)]);
+            let (s, c) =
+                (written(server, bits(0, 3)), written(client, bits(3, 3)));
+            let [b1, b2, b3, b4] = [6, 9, 12, 15].map(|at| BLANKS[bits(at, 3)]);
             let line = format!("{b1}{s}{b2},{b3}{c}{b4}");
             (line, PortPair { server, client })
         },
@@ -167,8 +167,7 @@ fn valid_queries_parse_to_their_ports() {
 
 #[test]
 fn any_bytes_parse_without_panic_and_only_port_pairs_are_valid() {
-    let lines =
-        proptest::collection::vec(query_like_bytes(), QUERIES_PER_CASE);
+    let lines = proptest::collection::vec(query_like_bytes(), QUERIES_PER_CASE);
     check(5_000, lines, |lines| {
         for line in lines {
             prop_assert_eq!(parse_query(&line), rfc_reading(&line));
@@ -188,17 +187,31 @@ fn out_of_range_ports_are_invalid_and_echoed() {
         let invalid = Err(InvalidPort { server, client });
         assert_eq!(parse_query(line.as_bytes()), invalid, "{line}");
     }
-    for line in ["123456, 23", "-1, 23", "1.5, 23", "23 23", "", ",", "2,3,4"] {
+    let not_numbers = [
+        "hello",
+        "123456, 23",
+        "-1, 23",
+        "1.5, 23",
+        "23 23",
+        "",
+        ",",
+        "2,3,4",
+    ];
+    for line in not_numbers {
         let no_numbers = Err(InvalidPort {
             server: 0,
             client: 0,
         });
         assert_eq!(parse_query(line.as_bytes()), no_numbers, "{line}");
     }
-    let reply = run_by_hand(ident_server::answer(b"0, 23", &mut |_| {
-        ready(None::<UserId>)
-    }));
-    assert_eq!(reply, "0, 23 : ERROR : INVALID-PORT\r\n");
+    let mut nobody = |_| ready(None::<UserId>);
+    for (line, reply) in [
+        ("99999, 23", "99999, 23 : ERROR : INVALID-PORT\r\n"),
+        ("hello", "0, 0 : ERROR : INVALID-PORT\r\n"),
+    ] {
+        let answer = ident_server::answer(line.as_bytes(), &mut nobody);
+        assert_eq!(run_by_hand(answer), reply);
+    }
 }
 
 // The connection handler, over streams in memory.
@@ -327,12 +340,16 @@ fn any_query() -> impl Strategy<Value = (Vec<u8>, String)> {
 
 /// A conversation: lines with their ends (CR LF or LF), the sizes of the
 /// pieces the bytes arrive in, the pauses, and the sizes of the writes.
-type Conversation =
-    (Vec<((Vec<u8>, String), bool)>, Vec<usize>, Vec<bool>, Vec<usize>);
+type Conversation = (
+    Vec<((Vec<u8>, String), bool)>,
+    Vec<usize>,
+    Vec<bool>,
+    Vec<usize>,
+);
 
 fn conversation() -> impl Strategy<Value = Conversation> {
     (
-        proptest::collection::vec((any_query(), any::<bool>()), 1..200),
+        proptest::collection::vec((any_query(), any::<bool>()), 1..=210),
         proptest::collection::vec(1..64usize, 1..20),
         proptest::collection::vec(any::<bool>(), 1..8),
         proptest::collection::vec(0..40usize, 1..8),
@@ -341,51 +358,60 @@ fn conversation() -> impl Strategy<Value = Conversation> {
 
 #[test]
 fn every_query_gets_its_reply_in_order_however_the_bytes_arrive() {
-    check(10_000, conversation(), |(lines, cuts, pauses, mut takes)| {
-        let mut input = Vec::new();
-        let mut expected = String::new();
-        for ((line, reply), crlf) in &lines {
-            input.extend_from_slice(line);
-            input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
-            expected += reply;
-        }
-        // Cut the bytes into pieces of the chosen sizes, in turn.
-        let mut pieces = Vec::new();
-        let mut rest = &input[..];
-        for size in cuts.iter().cycle() {
-            if rest.is_empty() {
-                break;
+    let queries = std::cell::Cell::new(0);
+    check(
+        10_000,
+        conversation(),
+        |(lines, cuts, pauses, mut takes)| {
+            queries.set(queries.get() + lines.len());
+            let mut input = Vec::new();
+            let mut expected = String::new();
+            for ((line, reply), crlf) in &lines {
+                input.extend_from_slice(line);
+                input.extend_from_slice(if *crlf { b"\r\n" } else { b"\n" });
+                expected += reply;
             }
-            let (piece, after) = rest.split_at((*size).min(rest.len()));
-            pieces.push(piece.to_vec());
-            rest = after;
-        }
-        // A writer that never takes anything would hang the handler.
-        if takes.iter().all(|&take| take == 0) {
-            takes.push(1);
-        }
-        let reader = Arriving {
-            pieces,
-            next: 0,
-            pauses,
-            paused: false,
-        };
-        let mut writer = Taking {
-            written: Vec::new(),
-            takes,
-            next: 0,
-        };
-        let owner = |ports| ready(pretend_owner(ports));
-        let served = run_by_hand(serve_queries(
-            reader,
-            &mut writer,
-            owner,
-            3600 * SECOND,
-        ));
-        prop_assert!(served.is_ok(), "{served:?}");
-        prop_assert_eq!(String::from_utf8_lossy(&writer.written), expected);
-        Ok(())
-    });
+            // Cut the bytes into pieces of the chosen sizes, in turn.
+            let mut pieces = Vec::new();
+            let mut rest = &input[..];
+            for size in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (piece, after) = rest.split_at((*size).min(rest.len()));
+                pieces.push(piece.to_vec());
+                rest = after;
+            }
+            // A writer that never takes anything would hang the handler.
+            if takes.iter().all(|&take| take == 0) {
+                takes.push(1);
+            }
+            let reader = Arriving {
+                pieces,
+                next: 0,
+                pauses,
+                paused: false,
+            };
+            let mut writer = Taking {
+                written: Vec::new(),
+                takes,
+                next: 0,
+            };
+            let owner = |ports| ready(pretend_owner(ports));
+            let served = run_by_hand(serve_queries(
+                reader,
+                &mut writer,
+                owner,
+                3600 * SECOND,
+            ));
+            prop_assert!(served.is_ok(), "{served:?}");
+            prop_assert_eq!(String::from_utf8_lossy(&writer.written), expected);
+            Ok(())
+        },
+    );
+    // 10,000 cases of 105 lines on average.
+    eprintln!("{} queries", queries.get());
+    assert!(queries.get() > 1_000_000, "{} queries", queries.get());
 }
 
 /// A reader that never ends a line, and counts the bytes it gave.
@@ -628,8 +654,11 @@ fn garbage_gets_invalid_port_and_the_connection_goes_on() {
 fn a_client_that_vanishes_mid_line_leaves_the_server_serving() {
     let server = start_server("60");
     // One client stops sending in the middle of a query.
+    let served = open_descriptors(server.id());
     let mut quiet = connect_to(server.id());
-    quiet.write_all(format!("{IDENT_PORT}, 4").as_bytes()).unwrap();
+    quiet
+        .write_all(format!("{IDENT_PORT}, 4").as_bytes())
+        .unwrap();
     quiet.shutdown(std::net::Shutdown::Write).unwrap();
     assert_closed_without_reply(&mut quiet);
     // Another resets its connection in the middle of one: a close with
@@ -650,9 +679,13 @@ fn a_client_that_vanishes_mid_line_leaves_the_server_serving() {
         )
     };
     assert_eq!(set, 0, "{}", io::Error::last_os_error());
-    (&reset).write_all(format!("{IDENT_PORT}, 5").as_bytes()).unwrap();
+    (&reset)
+        .write_all(format!("{IDENT_PORT}, 5").as_bytes())
+        .unwrap();
     drop(reset);
     assert_serves_a_new_client(server.id());
+    // Both are gone: the server holds no descriptor for either.
+    wait_until("both closed", || open_descriptors(server.id()) == served);
     let stderr = stop(server);
     assert!(stderr.contains("unexpected end of file"), "{stderr}");
 }
@@ -746,18 +779,17 @@ fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
         }
         clients
     });
-    eprintln!("connected in {:?}", started.elapsed());
     wait_until("every byte read", || all_read(pid));
-    eprintln!("read in {:?}", started.elapsed());
+    let connected = started.elapsed();
 
     let took = assert_serves_a_new_client(pid);
     let rss = status_kib(pid, "VmRSS");
     let peak = status_kib(pid, "VmHWM");
     let per_client = |kib: u64| (kib - before) * 1024 / STALLED_CLIENTS as u64;
     eprintln!(
-        "{STALLED_CLIENTS} stalled clients: VmRSS {before} -> {rss} KiB ({} \
-         bytes each), VmHWM {peak} KiB ({} bytes each); a new client \
-         served in {took:?}",
+        "{STALLED_CLIENTS} stalled clients, connected in {connected:?}: \
+         VmRSS {before} -> {rss} KiB ({} bytes each), VmHWM {peak} KiB \
+         ({} bytes each); a new client served in {took:?}",
         per_client(rss),
         per_client(peak)
     );
@@ -770,5 +802,38 @@ fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
         let error = client.read(&mut [0]).expect_err("closed, or a reply");
         assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
     }
+    stop(server);
+}
+
+#[test]
+fn a_client_that_never_reads_its_replies_is_disconnected_after_the_idle_timeout()
+ {
+    let server = start_server("1");
+    let mut client = connect_to(server.id());
+    client.set_write_timeout(Some(30 * SECOND)).unwrap();
+    // Invalid queries, whose replies need no lookup: 6 bytes each way in,
+    // 29 bytes back, until the replies fill the buffers between us, the
+    // server stops reading, and our writes stop going anywhere.
+    let queries = "0, 0\r\n".repeat(1000);
+    let started = Instant::now();
+    let error = loop {
+        if let Err(error) = client.write_all(queries.as_bytes()) {
+            break error;
+        }
+        assert!(started.elapsed() < 60 * SECOND, "still writing");
+    };
+    let took = started.elapsed();
+    eprintln!("writes failed after {took:?}: {error}");
+    // The server closed the connection with our queries unread, which
+    // resets it.
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+        ),
+        "{error}"
+    );
+    assert!(took >= SECOND, "{took:?}");
+    assert_serves_a_new_client(server.id());
     stop(server);
 }

@@ -4,7 +4,7 @@
 //! program, included as it is; its `main` and ident server are not used.
 
 use std::io;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::servers::Workload;
@@ -24,11 +24,20 @@ pub fn serve_workload(
     block_on(async move {
         loop {
             match listener.accept().await {
-                Ok((stream, _)) => {
-                    spawn(async move {
-                        let _ = handle(stream, workload).await;
-                    });
-                }
+                // A task of its own type for each workload, so that
+                // neither pays for the other's state (the echo's buffer).
+                Ok((stream, _)) => match workload {
+                    Workload::Sleep(duration) => {
+                        spawn(async move {
+                            let _ = start_sleep_end(stream, duration).await;
+                        });
+                    }
+                    Workload::Echo => {
+                        spawn(async move {
+                            let _ = echo(stream).await;
+                        });
+                    }
+                },
                 // Out of descriptors: let connections close first.
                 Err(_) => sleep(Duration::from_millis(10)).await,
             }
@@ -36,26 +45,23 @@ pub fn serve_workload(
     })
 }
 
-async fn handle(
-    stream: Async<std::net::TcpStream>,
-    workload: Workload,
+async fn start_sleep_end(
+    stream: Async<TcpStream>,
+    duration: Duration,
 ) -> io::Result<()> {
-    match workload {
-        Workload::Sleep(duration) => {
-            stream.write_all(b"start\n").await?;
-            sleep(duration).await;
-            stream.write_all(b"end\n").await
+    stream.write_all(b"start\n").await?;
+    sleep(duration).await;
+    stream.write_all(b"end\n").await
+}
+
+async fn echo(stream: Async<TcpStream>) -> io::Result<()> {
+    let mut buf = [0; 4096];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
         }
-        Workload::Echo => {
-            let mut buf = [0; 4096];
-            loop {
-                let n = stream.read(&mut buf).await?;
-                if n == 0 {
-                    return Ok(());
-                }
-                stream.write_all(&buf[..n]).await?;
-            }
-        }
+        stream.write_all(&buf[..n]).await?;
     }
 }
 

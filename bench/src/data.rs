@@ -66,6 +66,8 @@ pub struct Settings {
     pub memory_thread_sizes: Vec<u64>,
     pub memory_task_sizes: Vec<u64>,
     pub memory_sleep_ms: u64,
+    /// The contenders run (all of them unless `--contenders` chose).
+    pub contenders: Vec<String>,
 }
 
 /// Every run of one contender on one workload at one size.
@@ -108,7 +110,12 @@ pub struct Ratio {
 }
 
 impl Data {
-    pub fn series(&self, workload: &str, contender: &str, size: u64) -> Option<&Series> {
+    pub fn series(
+        &self,
+        workload: &str,
+        contender: &str,
+        size: u64,
+    ) -> Option<&Series> {
         self.series.iter().find(|s| {
             s.workload == workload && s.contender == contender && s.size == size
         })
@@ -127,8 +134,12 @@ impl Data {
 
     /// Sizes of `workload`, ascending.
     pub fn sizes(&self, workload: &str) -> Vec<u64> {
-        let mut sizes: Vec<u64> =
-            self.series.iter().filter(|s| s.workload == workload).map(|s| s.size).collect();
+        let mut sizes: Vec<u64> = self
+            .series
+            .iter()
+            .filter(|s| s.workload == workload)
+            .map(|s| s.size)
+            .collect();
         sizes.sort();
         sizes.dedup();
         sizes
@@ -137,14 +148,18 @@ impl Data {
 
 impl Series {
     pub fn compute_median(&mut self) {
-        let mut names: Vec<&String> = self.samples.iter().flat_map(|s| s.metrics.keys()).collect();
+        let mut names: Vec<&String> =
+            self.samples.iter().flat_map(|s| s.metrics.keys()).collect();
         names.sort();
         names.dedup();
         self.median = names
             .into_iter()
             .filter_map(|name| {
-                let values: Vec<f64> =
-                    self.samples.iter().filter_map(|s| s.metrics.get(name).copied()).collect();
+                let values: Vec<f64> = self
+                    .samples
+                    .iter()
+                    .filter_map(|s| s.metrics.get(name).copied())
+                    .collect();
                 Some((name.clone(), median(&values)?))
             })
             .collect();
@@ -152,13 +167,18 @@ impl Series {
 }
 
 pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let mut sorted: Vec<f64> =
+        values.iter().copied().filter(|v| v.is_finite()).collect();
     if sorted.is_empty() {
         return None;
     }
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 })
+    Some(if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    })
 }
 
 /// The ratios the chapter quotes: for each workload's key metrics, the
@@ -166,25 +186,43 @@ pub fn median(values: &[f64]) -> Option<f64> {
 pub fn ratios(series: &[Series]) -> Vec<Ratio> {
     const KEY_METRICS: &[(&str, &str, &[&str])] = &[
         ("sleep", "book", &["wall_s", "server_cpu_s", "peak_rss_kib"]),
-        ("echo", "book", &["round_trips_per_s", "server_cpu_us_per_rt", "server_user_us_per_rt"]),
+        (
+            "echo",
+            "book",
+            &[
+                "round_trips_per_s",
+                "server_cpu_us_per_rt",
+                "server_user_us_per_rt",
+            ],
+        ),
         ("idle", "book", &["server_cpu_us_per_rt", "us_per_rt"]),
         ("wakeup", "poll", &["us_per_wakeup"]),
         ("memory", "book", &["bytes_per_sleeper"]),
     ];
     let mut ratios = Vec::new();
     for &(workload, numerator, metrics) in KEY_METRICS {
-        for top in series.iter().filter(|s| s.workload == workload && s.contender == numerator) {
-            for bottom in series
-                .iter()
-                .filter(|s| s.workload == workload && s.size == top.size && s.contender != numerator)
-            {
+        for top in series
+            .iter()
+            .filter(|s| s.workload == workload && s.contender == numerator)
+        {
+            for bottom in series.iter().filter(|s| {
+                s.workload == workload
+                    && s.size == top.size
+                    && s.contender != numerator
+            }) {
                 for &metric in metrics {
                     let per_round: Vec<f64> = top
                         .samples
                         .iter()
                         .filter_map(|a| {
-                            let b = bottom.samples.iter().find(|b| b.round == a.round)?;
-                            let (x, y) = (a.metrics.get(metric)?, b.metrics.get(metric)?);
+                            let b = bottom
+                                .samples
+                                .iter()
+                                .find(|b| b.round == a.round)?;
+                            let (x, y) = (
+                                a.metrics.get(metric)?,
+                                b.metrics.get(metric)?,
+                            );
                             (*y != 0.0).then(|| x / y)
                         })
                         .collect();

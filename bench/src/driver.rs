@@ -14,8 +14,17 @@ use crate::data::{Sample, Series, Settings};
 use crate::servers::CONTENDERS;
 
 /// The sizes of a full run, or of the test suite's tiny one.
-pub fn settings(tiny: bool, runs: Option<u32>, command: String) -> Settings {
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+pub fn settings(
+    contenders: Vec<String>,
+    tiny: bool,
+    runs: Option<u32>,
+    command: String,
+) -> Settings {
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     if tiny {
         Settings {
             command,
@@ -34,6 +43,7 @@ pub fn settings(tiny: bool, runs: Option<u32>, command: String) -> Settings {
             memory_thread_sizes: vec![50],
             memory_task_sizes: vec![500],
             memory_sleep_ms: 100,
+            contenders: contenders.clone(),
         }
     } else {
         Settings {
@@ -53,80 +63,174 @@ pub fn settings(tiny: bool, runs: Option<u32>, command: String) -> Settings {
             memory_thread_sizes: vec![10_000, 100_000],
             memory_task_sizes: vec![10_000, 100_000, 1_000_000],
             memory_sleep_ms: 1000,
+            contenders,
         }
     }
 }
 
 /// Runs the chosen workloads; returns every series, medians computed.
-pub fn run(settings: &Settings, workloads: &[String]) -> io::Result<Vec<Series>> {
+pub fn run(
+    settings: &Settings,
+    workloads: &[String],
+) -> io::Result<Vec<Series>> {
     let mut all = Vec::new();
     let wants = |w: &str| workloads.iter().any(|x| x == w);
     if wants("sleep") {
         for &n in &settings.sleep_sizes {
-            let limit = Duration::from_millis(settings.sleep_ms) + Duration::from_secs(30);
-            all.extend(interleave(settings.runs, "sleep", n, &CONTENDERS, |contender| {
-                let load = [
-                    "sleep".to_string(),
-                    n.to_string(),
-                    limit.as_secs_f64().to_string(),
-                ];
-                let server = ["sleep".to_string(), settings.sleep_ms.to_string()];
-                served(contender, &server, &load, limit * 2, |load, m| {
-                    copy(load, m, &["wall_s", "complete", "failed", "slowest_start_s", "median_start_s"]);
-                })
-            })?);
+            let limit = Duration::from_millis(settings.sleep_ms)
+                + Duration::from_secs(30);
+            all.extend(interleave(
+                settings,
+                "sleep",
+                n,
+                &CONTENDERS,
+                |contender| {
+                    let load = [
+                        "sleep".to_string(),
+                        n.to_string(),
+                        limit.as_secs_f64().to_string(),
+                    ];
+                    let server =
+                        ["sleep".to_string(), settings.sleep_ms.to_string()];
+                    served(contender, &server, &load, limit * 2, |load, m| {
+                        copy(
+                            load,
+                            m,
+                            &[
+                                "wall_s",
+                                "complete",
+                                "failed",
+                                "slowest_start_s",
+                                "median_start_s",
+                            ],
+                        );
+                    })
+                },
+            )?);
         }
     }
     if wants("echo") {
         let n = settings.echo_connections;
-        all.extend(interleave(settings.runs, "echo", n, &CONTENDERS, |contender| {
-            let load = echo_load(settings, n, 0, settings.echo_seconds);
-            served(contender, &["echo".to_string()], &load, Duration::from_secs(60), per_round_trip)
-        })?);
+        all.extend(interleave(
+            settings,
+            "echo",
+            n,
+            &CONTENDERS,
+            |contender| {
+                let load = echo_load(settings, n, 0, settings.echo_seconds);
+                served(
+                    contender,
+                    &["echo".to_string()],
+                    &load,
+                    Duration::from_secs(60),
+                    per_round_trip,
+                )
+            },
+        )?);
     }
     if wants("idle") {
         for &n in &settings.idle_sizes {
-            all.extend(interleave(settings.runs, "idle", n, &CONTENDERS, |contender| {
-                let load = echo_load(settings, 1, n, settings.idle_seconds);
-                served(contender, &["echo".to_string()], &load, Duration::from_secs(60), |load, m| {
-                    per_round_trip(load, m);
-                    if let Some(rate) = m.get("round_trips_per_s").copied().filter(|r| *r > 0.0) {
-                        m.insert("us_per_rt".into(), 1e6 / rate);
-                    }
-                })
-            })?);
+            all.extend(interleave(
+                settings,
+                "idle",
+                n,
+                &CONTENDERS,
+                |contender| {
+                    let load = echo_load(settings, 1, n, settings.idle_seconds);
+                    served(
+                        contender,
+                        &["echo".to_string()],
+                        &load,
+                        Duration::from_secs(60),
+                        |load, m| {
+                            per_round_trip(load, m);
+                            if let Some(rate) = m
+                                .get("round_trips_per_s")
+                                .copied()
+                                .filter(|r| *r > 0.0)
+                            {
+                                m.insert("us_per_rt".into(), 1e6 / rate);
+                            }
+                        },
+                    )
+                },
+            )?);
         }
     }
     if wants("wakeup") {
         for &n in &settings.wakeup_sizes {
-            let (iterations, time) = if settings.tiny { (200, 20) } else { (100_000, 300) };
-            all.extend(interleave(settings.runs, "wakeup", n, &["poll", "epoll"], |mechanism| {
-                let args = ["wakeup", mechanism, &n.to_string(), &iterations.to_string(), &time.to_string()];
-                alone(&args, Duration::from_secs(30), &["us_per_wakeup", "us_write_read_alone", "iterations"])
-            })?);
+            let (iterations, time) = if settings.tiny {
+                (200, 20)
+            } else {
+                (100_000, 300)
+            };
+            all.extend(interleave(
+                settings,
+                "wakeup",
+                n,
+                &["poll", "epoll"],
+                |mechanism| {
+                    let args = [
+                        "wakeup",
+                        mechanism,
+                        &n.to_string(),
+                        &iterations.to_string(),
+                        &time.to_string(),
+                    ];
+                    alone(
+                        &args,
+                        Duration::from_secs(30),
+                        &["us_per_wakeup", "us_write_read_alone", "iterations"],
+                    )
+                },
+            )?);
         }
     }
     if wants("memory") {
         let sizes = |kind: &str| {
-            if kind == "threads" { &settings.memory_thread_sizes } else { &settings.memory_task_sizes }
+            if kind == "threads" {
+                &settings.memory_thread_sizes
+            } else {
+                &settings.memory_task_sizes
+            }
         };
-        let mut all_sizes: Vec<u64> =
-            settings.memory_thread_sizes.iter().chain(&settings.memory_task_sizes).copied().collect();
+        let mut all_sizes: Vec<u64> = settings
+            .memory_thread_sizes
+            .iter()
+            .chain(&settings.memory_task_sizes)
+            .copied()
+            .collect();
         all_sizes.sort();
         all_sizes.dedup();
         for n in all_sizes {
-            let kinds: Vec<&str> =
-                ["threads", "tokio-ct", "book"].into_iter().filter(|k| sizes(k).contains(&n)).collect();
-            all.extend(interleave(settings.runs, "memory", n, &kinds, |kind| {
-                let args = ["memory", kind, &n.to_string(), &settings.memory_sleep_ms.to_string()];
-                alone(&args, Duration::from_secs(120), &["bytes_per_sleeper", "peak_rss_kib", "wall_s", "spawned"])
+            let kinds: Vec<&str> = ["threads", "tokio-ct", "book"]
+                .into_iter()
+                .filter(|k| sizes(k).contains(&n))
+                .collect();
+            all.extend(interleave(settings, "memory", n, &kinds, |kind| {
+                let args = [
+                    "memory",
+                    kind,
+                    &n.to_string(),
+                    &settings.memory_sleep_ms.to_string(),
+                ];
+                alone(
+                    &args,
+                    Duration::from_secs(120),
+                    &["bytes_per_sleeper", "peak_rss_kib", "wall_s", "spawned"],
+                )
             })?);
         }
     }
     Ok(all)
 }
 
-fn echo_load(settings: &Settings, connections: u64, idle: u64, seconds: f64) -> Vec<String> {
+fn echo_load(
+    settings: &Settings,
+    connections: u64,
+    idle: u64,
+    seconds: f64,
+) -> Vec<String> {
     vec![
         "echo".into(),
         connections.to_string(),
@@ -139,7 +243,11 @@ fn echo_load(settings: &Settings, connections: u64, idle: u64, seconds: f64) -> 
 /// Server CPU per round trip, user and system apart, from the load
 /// generator's count and the server's accounting.
 fn per_round_trip(load: &Value, m: &mut BTreeMap<String, f64>) {
-    copy(load, m, &["round_trips", "round_trips_per_s", "failed", "seconds"]);
+    copy(
+        load,
+        m,
+        &["round_trips", "round_trips_per_s", "failed", "seconds"],
+    );
     let trips = m.get("round_trips").copied().unwrap_or(0.0);
     if trips > 0.0 {
         for (from, to) in [
@@ -147,8 +255,9 @@ fn per_round_trip(load: &Value, m: &mut BTreeMap<String, f64>) {
             ("server_user_s", "server_user_us_per_rt"),
             ("server_system_s", "server_system_us_per_rt"),
         ] {
-            let cpu = m[from];
-            m.insert(to.into(), cpu * 1e6 / trips);
+            if let Some(&cpu) = m.get(from) {
+                m.insert(to.into(), cpu * 1e6 / trips);
+            }
         }
     }
 }
@@ -162,13 +271,20 @@ fn copy(from: &Value, to: &mut BTreeMap<String, f64>, names: &[&str]) {
 }
 
 /// Runs `runs` rounds; in each, every contender once, in the same order.
+/// Contenders not named in `settings.contenders` are left out.
 fn interleave(
-    runs: u32,
+    settings: &Settings,
     workload: &str,
     size: u64,
     contenders: &[&str],
     mut one: impl FnMut(&str) -> io::Result<Sample>,
 ) -> io::Result<Vec<Series>> {
+    let runs = settings.runs;
+    let contenders: Vec<&str> = contenders
+        .iter()
+        .copied()
+        .filter(|c| settings.contenders.iter().any(|o| o == c))
+        .collect();
     let mut series: Vec<Series> = contenders
         .iter()
         .map(|c| Series {
@@ -198,7 +314,11 @@ fn interleave(
 }
 
 fn summary(metrics: &BTreeMap<String, f64>) -> String {
-    metrics.iter().map(|(k, v)| format!("{k}={v:.4}")).collect::<Vec<_>>().join(" ")
+    metrics
+        .iter()
+        .map(|(k, v)| format!("{k}={v:.4}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn harness() -> Command {
@@ -232,24 +352,114 @@ fn served(
         let _ = lines.send(line);
     });
     let address = match first.recv_timeout(Duration::from_secs(20)) {
-        Ok(line) if line.starts_with("listening on ") => line["listening on ".len()..].trim().to_string(),
+        Ok(line) if line.starts_with("listening on ") => {
+            line["listening on ".len()..].trim().to_string()
+        }
         other => {
             let usage = reap(&mut server);
-            return Ok(failed(format!("server did not start: {other:?} {:?}", usage.map(|u| u.status))));
+            return Ok(failed(format!(
+                "server did not start: {other:?} {:?}",
+                usage.map(|u| u.status)
+            )));
         }
     };
-    let load = harness().arg("load").arg(&load_args[0]).arg(&address).args(&load_args[1..]).finish(limit);
+    let load = harness()
+        .arg("load")
+        .arg(&load_args[0])
+        .arg(&address)
+        .args(&load_args[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut load = match load {
+        Ok(load) => load,
+        Err(e) => {
+            reap(&mut server)?;
+            return Err(e);
+        }
+    };
+    let load_errors = collect(load.stderr.take().unwrap());
+    let (lines, from_load) = mpsc::channel();
+    let stdout = load.stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The load generator prints `measuring` when its measured window
+    // begins (echo only), then its result; the server's CPU time is read
+    // at both. Without the first line, the server's whole life counts.
+    let began = Instant::now();
+    let mut window_start = None;
+    let mut window_end = None;
+    let mut result = None;
+    while result.is_none() {
+        let left = limit.saturating_sub(began.elapsed());
+        match from_load.recv_timeout(left) {
+            Ok(line) if line.trim() == "measuring" => {
+                window_start = cpu_time(server.id());
+            }
+            Ok(line) => {
+                window_end = cpu_time(server.id());
+                result = Some(line);
+            }
+            Err(_) => break,
+        }
+    }
+    // Peak RSS from the kernel's account of the server's memory, read
+    // before it dies: `ru_maxrss` of a child also counts the memory of the
+    // process it was forked from, before it ran this program.
+    let peak_rss_kib = status_kib(server.id(), "VmHWM");
+    // Closing its stdin lets the load generator close its connections and
+    // exit.
+    drop(load.stdin.take());
+    let load_status = wait_at_most(&mut load, Duration::from_secs(30));
     let usage = reap(&mut server)?;
     let errors = server_errors.join().unwrap_or_default();
-    let load = match load {
-        Ok(value) => value,
-        Err(e) => return Ok(failed(format!("load generator: {e}; server said: {errors}"))),
+    let load_stderr = load_errors.join().unwrap_or_default();
+    let load: Value = match result.as_deref().map(serde_json::from_str) {
+        Some(Ok(value)) => value,
+        other => {
+            return Ok(failed(format!(
+                "load generator gave no result ({other:?}, {load_status:?}): \
+                 {load_stderr}; server said: {errors}"
+            )));
+        }
     };
     let mut m = BTreeMap::new();
-    m.insert("server_user_s".into(), usage.user_s);
-    m.insert("server_system_s".into(), usage.system_s);
-    m.insert("server_cpu_s".into(), usage.user_s + usage.system_s);
-    m.insert("peak_rss_kib".into(), usage.max_rss_kib as f64);
+    match (window_start, window_end) {
+        (Some(start), Some(end)) => {
+            m.insert("server_cpu_s".into(), end.total_s - start.total_s);
+            // The kernel splits user and system time by sampling, a tick
+            // at a time; the split is scaled to the exact total, as the
+            // kernel scales its own.
+            let user = end.user_ticks - start.user_ticks;
+            let system = end.system_ticks - start.system_ticks;
+            if user + system > 0.0 {
+                let total = end.total_s - start.total_s;
+                m.insert(
+                    "server_user_s".into(),
+                    total * user / (user + system),
+                );
+                m.insert(
+                    "server_system_s".into(),
+                    total * system / (user + system),
+                );
+            }
+        }
+        _ => {
+            m.insert("server_user_s".into(), usage.user_s);
+            m.insert("server_system_s".into(), usage.system_s);
+            m.insert("server_cpu_s".into(), usage.user_s + usage.system_s);
+        }
+    }
+    if let Some(peak) = peak_rss_kib {
+        m.insert("peak_rss_kib".into(), peak as f64);
+    }
     metrics(&load, &mut m);
     let connection_errors: BTreeMap<String, u64> = load
         .get("errors")
@@ -261,7 +471,12 @@ fn served(
     } else {
         "ok".into()
     };
-    Ok(Sample { round: 0, outcome, metrics: m, errors: connection_errors })
+    Ok(Sample {
+        round: 0,
+        outcome,
+        metrics: m,
+        errors: connection_errors,
+    })
 }
 
 /// One run of a benchmark that needs no server (wake-up, memory).
@@ -274,14 +489,24 @@ fn alone(args: &[&str], limit: Duration, names: &[&str]) -> io::Result<Sample> {
                 Some(failure) => failure.to_string(),
                 None => "ok".into(),
             };
-            Ok(Sample { round: 0, outcome, metrics: m, errors: BTreeMap::new() })
+            Ok(Sample {
+                round: 0,
+                outcome,
+                metrics: m,
+                errors: BTreeMap::new(),
+            })
         }
         Err(e) => Ok(failed(e)),
     }
 }
 
 fn failed(outcome: String) -> Sample {
-    Sample { round: 0, outcome, metrics: BTreeMap::new(), errors: BTreeMap::new() }
+    Sample {
+        round: 0,
+        outcome,
+        metrics: BTreeMap::new(),
+        errors: BTreeMap::new(),
+    }
 }
 
 /// Reads a pipe to the end on a thread of its own; keeps the first 2,000
@@ -324,17 +549,28 @@ impl Finish for Command {
                 None => thread::sleep(Duration::from_millis(5)),
             }
         };
-        let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+        let (out, err) = (
+            out.join().unwrap_or_default(),
+            err.join().unwrap_or_default(),
+        );
         if !status.success() {
             use std::os::unix::process::ExitStatusExt;
             let how = match status.signal() {
-                Some(signal) => format!("killed by signal {signal} ({})", signal_name(signal)),
+                Some(signal) => format!(
+                    "killed by signal {signal} ({})",
+                    signal_name(signal)
+                ),
                 None => format!("exited with {status}"),
             };
-            let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let last = err
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
             return Err(format!("{how}: {last}"));
         }
-        serde_json::from_str(&out).map_err(|e| format!("bad output ({e}): {out}"))
+        serde_json::from_str(&out)
+            .map_err(|e| format!("bad output ({e}): {out}"))
     }
 }
 
@@ -352,7 +588,65 @@ struct Usage {
     status: i32,
     user_s: f64,
     system_s: f64,
-    max_rss_kib: u64,
+}
+
+/// A process's CPU time so far: the exact total, from the scheduler's
+/// account of each of its threads (`/proc/PID/task/*/schedstat`, in
+/// nanoseconds), and the kernel's sampled split into user and system
+/// time (`/proc/PID/stat`, in clock ticks).
+#[derive(Clone, Copy, Debug)]
+struct CpuTime {
+    total_s: f64,
+    user_ticks: f64,
+    system_ticks: f64,
+}
+
+fn cpu_time(pid: u32) -> Option<CpuTime> {
+    let mut total_ns = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let path = task.ok()?.path().join("schedstat");
+        // A thread that ended since the listing has nothing to add.
+        if let Ok(text) = std::fs::read_to_string(path) {
+            total_ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count fields
+    // from the last `)`. utime and stime are fields 14 and 15.
+    let fields: Vec<&str> =
+        stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    Some(CpuTime {
+        total_s: total_ns as f64 / 1e9,
+        user_ticks: fields.get(11)?.parse().ok()?,
+        system_ticks: fields.get(12)?.parse().ok()?,
+    })
+}
+
+/// Waits for `child` for at most `limit`, then kills it.
+fn wait_at_most(
+    child: &mut Child,
+    limit: Duration,
+) -> io::Result<std::process::ExitStatus> {
+    let began = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if began.elapsed() > limit {
+            child.kill()?;
+            return child.wait();
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A field of `/proc/PID/status`, in KiB.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Kills a server and reaps it, with the kernel's account of its life:
@@ -380,6 +674,5 @@ fn reap(server: &mut Child) -> io::Result<Usage> {
         status,
         user_s: seconds(usage.ru_utime),
         system_s: seconds(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss as u64,
     })
 }

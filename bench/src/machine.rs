@@ -11,7 +11,11 @@ pub fn describe() -> Machine {
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu_model = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim().to_string()))
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, v)| v.trim().to_string())
+        })
         .unwrap_or_else(|| "unknown".into());
     let sysctl = [
         "net/core/somaxconn",
@@ -23,14 +27,25 @@ pub fn describe() -> Machine {
     ]
     .into_iter()
     .map(|key| {
-        let value = fs::read_to_string(format!("/proc/sys/{key}")).unwrap_or_default();
-        (key.replace('/', "."), value.split_whitespace().collect::<Vec<_>>().join(" "))
+        let value =
+            fs::read_to_string(format!("/proc/sys/{key}")).unwrap_or_default();
+        (
+            key.replace('/', "."),
+            value.split_whitespace().collect::<Vec<_>>().join(" "),
+        )
     })
     .collect::<BTreeMap<_, _>>();
     let memory_kib = fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:")?.trim().trim_end_matches("kB").trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("MemTotal:")?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
         .unwrap_or(0);
     Machine {
         cpu_model,
@@ -59,16 +74,22 @@ pub fn load_average() -> f64 {
 
 /// (soft, hard) limits on open descriptors.
 pub fn nofile_limit() -> (u64, u64) {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: `limit` is valid for the call.
     unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    (limit.rlim_cur as u64, limit.rlim_max as u64)
+    (limit.rlim_cur, limit.rlim_max)
 }
 
 /// Raises the soft limit on open descriptors to the hard limit: 10,000
 /// connections need more than the usual 1,024.
 pub fn raise_nofile_limit() -> io::Result<()> {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: `limit` is valid for both calls.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) < 0 {
@@ -85,7 +106,9 @@ pub fn raise_nofile_limit() -> io::Result<()> {
 /// Now, UTC, as `YYYY-MM-DDTHH:MM:SSZ` (the civil calendar from days since
 /// 1970, after Howard Hinnant's `civil_from_days`).
 pub fn utc_now() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -14,7 +14,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-pub fn measure(kind: &str, count: usize, duration: Duration) -> io::Result<Value> {
+pub fn measure(
+    kind: &str,
+    count: usize,
+    duration: Duration,
+) -> io::Result<Value> {
     let before = status_kib("VmRSS")?;
     let began = Instant::now();
     let mut spawned = count;
@@ -23,11 +27,15 @@ pub fn measure(kind: &str, count: usize, duration: Duration) -> io::Result<Value
         "threads" => {
             let mut handles = Vec::with_capacity(count);
             for i in 0..count {
-                match thread::Builder::new().spawn(move || thread::sleep(duration)) {
+                match thread::Builder::new()
+                    .spawn(move || thread::sleep(duration))
+                {
                     Ok(handle) => handles.push(handle),
                     Err(e) => {
                         spawned = i;
-                        failure = Some(format!("spawn failed after {i} threads: {e}"));
+                        failure = Some(format!(
+                            "spawn failed after {i} threads: {e}"
+                        ));
                         break;
                     }
                 }
@@ -48,7 +56,9 @@ pub fn measure(kind: &str, count: usize, duration: Duration) -> io::Result<Value
             });
         }
         "book" => crate::book::sleepers(count, duration)?,
-        other => return Err(io::Error::other(format!("no sleeper kind {other}"))),
+        other => {
+            return Err(io::Error::other(format!("no sleeper kind {other}")));
+        }
     }
     let wall = began.elapsed().as_secs_f64();
     let peak = status_kib("VmHWM")?;
@@ -72,5 +82,7 @@ fn status_kib(field: &str) -> io::Result<u64> {
         .lines()
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| io::Error::other(format!("no {field} in /proc/self/status")))
+        .ok_or_else(|| {
+            io::Error::other(format!("no {field} in /proc/self/status"))
+        })
 }

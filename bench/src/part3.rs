@@ -25,36 +25,44 @@ async fn accept_forever(
 ) -> io::Result<()> {
     loop {
         let stream = accept(&listener).await?;
-        spawn(async move {
-            // A failed connection is the client's to count.
-            let _ = handle(stream, workload).await;
-        });
+        // A task of its own type for each workload, so that neither pays
+        // for the other's state (the echo's buffer).
+        match workload {
+            crate::servers::Workload::Sleep(duration) => {
+                spawn(async move {
+                    // A failed connection is the client's to count.
+                    let _ = start_sleep_end(stream, duration).await;
+                });
+            }
+            crate::servers::Workload::Echo => {
+                spawn(async move {
+                    let _ = echo(stream).await;
+                });
+            }
+        }
     }
 }
 
-async fn handle(
+async fn start_sleep_end(
     mut stream: TcpStream,
-    workload: crate::servers::Workload,
+    duration: Duration,
 ) -> io::Result<()> {
-    match workload {
-        crate::servers::Workload::Sleep(duration) => {
-            write_all(&mut stream, b"start\n").await?;
-            sleep(duration).await;
-            write_all(&mut stream, b"end\n").await
+    write_all(&mut stream, b"start\n").await?;
+    sleep(duration).await;
+    write_all(&mut stream, b"end\n").await
+}
+
+async fn echo(mut stream: TcpStream) -> io::Result<()> {
+    let mut buf = [0; 4096];
+    loop {
+        let fd = stream.as_raw_fd();
+        let n = poll_fn(|cx| {
+            poll_io(cx, fd, libc::POLLIN, (&stream).read(&mut buf))
+        })
+        .await?;
+        if n == 0 {
+            return Ok(());
         }
-        crate::servers::Workload::Echo => {
-            let mut buf = [0; 4096];
-            loop {
-                let fd = stream.as_raw_fd();
-                let n = poll_fn(|cx| {
-                    poll_io(cx, fd, libc::POLLIN, (&stream).read(&mut buf))
-                })
-                .await?;
-                if n == 0 {
-                    return Ok(());
-                }
-                write_all(&mut stream, &buf[..n]).await?;
-            }
-        }
+        write_all(&mut stream, &buf[..n]).await?;
     }
 }

@@ -55,7 +55,13 @@ pub fn serve(listener: TcpListener, workload: Workload) -> io::Result<()> {
         for event in &events[..count as usize] {
             let token = event.u64;
             if token == LISTENER {
-                accept_all(&listener, workload, &epoll, &mut streams, &mut sleeping)?;
+                accept_all(
+                    &listener,
+                    workload,
+                    &epoll,
+                    &mut streams,
+                    &mut sleeping,
+                )?;
                 continue;
             }
             let fd = token as usize;
@@ -121,7 +127,12 @@ fn accept_all(
     }
 }
 
-fn control(epoll: &OwnedFd, op: libc::c_int, fd: RawFd, token: u64) -> io::Result<()> {
+fn control(
+    epoll: &OwnedFd,
+    op: libc::c_int,
+    fd: RawFd,
+    token: u64,
+) -> io::Result<()> {
     let mut event = libc::epoll_event {
         events: libc::EPOLLIN as u32,
         u64: token,

@@ -56,10 +56,12 @@ pub fn serve(
         "threads" => threads(listener, workload),
         "poll-loop" => crate::part3::serve_workload(listener, workload),
         "book" => crate::book::serve_workload(listener, workload),
-        "tokio-ct" => tokio_runtime(false)?
-            .block_on(tokio_server(listener, workload)),
-        "tokio-mt" => tokio_runtime(true)?
-            .block_on(tokio_server(listener, workload)),
+        "tokio-ct" => {
+            tokio_runtime(false)?.block_on(tokio_server(listener, workload))
+        }
+        "tokio-mt" => {
+            tokio_runtime(true)?.block_on(tokio_server(listener, workload))
+        }
         "raw-epoll" => crate::raw_epoll::serve(listener, workload),
         other => Err(io::Error::other(format!("no contender {other}"))),
     }
@@ -69,17 +71,19 @@ pub fn serve(
 fn threads(listener: TcpListener, workload: Workload) -> io::Result<()> {
     loop {
         let (stream, _) = listener.accept()?;
-        let spawned = thread::Builder::new()
-            .spawn(move || {
-                let _ = blocking_handle(stream, workload);
-            });
+        let spawned = thread::Builder::new().spawn(move || {
+            let _ = blocking_handle(stream, workload);
+        });
         if let Err(e) = spawned {
             eprintln!("thread spawn failed: {e}");
         }
     }
 }
 
-fn blocking_handle(mut stream: TcpStream, workload: Workload) -> io::Result<()> {
+fn blocking_handle(
+    mut stream: TcpStream,
+    workload: Workload,
+) -> io::Result<()> {
     match workload {
         Workload::Sleep(duration) => {
             stream.write_all(b"start\n")?;
@@ -101,7 +105,9 @@ fn blocking_handle(mut stream: TcpStream, workload: Workload) -> io::Result<()> 
 
 /// Tokio's scheduler on this thread alone, or on as many worker threads as
 /// there are cores (Tokio's default).
-pub fn tokio_runtime(multi_thread: bool) -> io::Result<tokio::runtime::Runtime> {
+pub fn tokio_runtime(
+    multi_thread: bool,
+) -> io::Result<tokio::runtime::Runtime> {
     let mut builder = if multi_thread {
         tokio::runtime::Builder::new_multi_thread()
     } else {
@@ -118,35 +124,41 @@ async fn tokio_server(
     let listener = tokio::net::TcpListener::from_std(listener)?;
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => {
-                tokio::spawn(async move {
-                    let _ = tokio_handle(stream, workload).await;
-                });
-            }
+            // A task of its own type for each workload, so that neither
+            // pays for the other's state (the echo's buffer).
+            Ok((stream, _)) => match workload {
+                Workload::Sleep(duration) => {
+                    tokio::spawn(async move {
+                        let _ = tokio_sleep(stream, duration).await;
+                    });
+                }
+                Workload::Echo => {
+                    tokio::spawn(async move {
+                        let _ = tokio_echo(stream).await;
+                    });
+                }
+            },
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
 }
 
-async fn tokio_handle(
+async fn tokio_sleep(
     mut stream: tokio::net::TcpStream,
-    workload: Workload,
+    duration: Duration,
 ) -> io::Result<()> {
-    match workload {
-        Workload::Sleep(duration) => {
-            stream.write_all(b"start\n").await?;
-            tokio::time::sleep(duration).await;
-            stream.write_all(b"end\n").await
+    stream.write_all(b"start\n").await?;
+    tokio::time::sleep(duration).await;
+    stream.write_all(b"end\n").await
+}
+
+async fn tokio_echo(mut stream: tokio::net::TcpStream) -> io::Result<()> {
+    let mut buf = [0; 4096];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
         }
-        Workload::Echo => {
-            let mut buf = [0; 4096];
-            loop {
-                let n = stream.read(&mut buf).await?;
-                if n == 0 {
-                    return Ok(());
-                }
-                stream.write_all(&buf[..n]).await?;
-            }
-        }
+        stream.write_all(&buf[..n]).await?;
     }
 }

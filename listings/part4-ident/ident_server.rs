@@ -875,8 +875,10 @@ impl<R: AsyncRead + Unpin> Stream for Lines<R> {
             // A whole line in the buffer: cut it off and return it.
             let unsearched = &this.buffer[this.searched..];
             if let Some(at) = unsearched.iter().position(|&b| b == b'\n') {
-                let end = this.searched + at;
-                let mut line: Vec<u8> = this.buffer.drain(..=end).collect();
+                // The line keeps the buffer's memory, and what follows it
+                // moves to a new buffer of its size: nothing, usually.
+                let rest = this.buffer.split_off(this.searched + at + 1);
+                let mut line = mem::replace(&mut this.buffer, rest);
                 line.pop();
                 if line.last() == Some(&b'\r') {
                     line.pop();
