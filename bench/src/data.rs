@@ -105,6 +105,10 @@ pub struct Ratio {
     pub metric: String,
     pub numerator: String,
     pub denominator: String,
+    /// The rounds in which both had the metric (a run that failed, or a
+    /// window too short for the user/system split, has none), and the
+    /// ratio in each.
+    pub rounds: Vec<u32>,
     pub per_round: Vec<f64>,
     pub median: f64,
 }
@@ -211,7 +215,7 @@ pub fn ratios(series: &[Series]) -> Vec<Ratio> {
                     && s.contender != numerator
             }) {
                 for &metric in metrics {
-                    let per_round: Vec<f64> = top
+                    let (rounds, per_round): (Vec<u32>, Vec<f64>) = top
                         .samples
                         .iter()
                         .filter_map(|a| {
@@ -219,13 +223,11 @@ pub fn ratios(series: &[Series]) -> Vec<Ratio> {
                                 .samples
                                 .iter()
                                 .find(|b| b.round == a.round)?;
-                            let (x, y) = (
-                                a.metrics.get(metric)?,
-                                b.metrics.get(metric)?,
-                            );
-                            (*y != 0.0).then(|| x / y)
+                            let x = a.metrics.get(metric)?;
+                            let y = b.metrics.get(metric)?;
+                            (*y != 0.0).then(|| (a.round, x / y))
                         })
-                        .collect();
+                        .unzip();
                     if let Some(median) = median(&per_round) {
                         ratios.push(Ratio {
                             workload: workload.into(),
@@ -233,6 +235,7 @@ pub fn ratios(series: &[Series]) -> Vec<Ratio> {
                             metric: metric.into(),
                             numerator: numerator.into(),
                             denominator: bottom.contender.clone(),
+                            rounds,
                             per_round,
                             median,
                         });

@@ -56,7 +56,7 @@ pub fn settings(
             sleep_sizes: vec![1000, 5000, 9000],
             echo_connections: 100,
             echo_message_bytes: 64,
-            echo_seconds: 2.0,
+            echo_seconds: 5.0,
             idle_sizes: vec![10, 100, 1000, 3000, 9000],
             idle_seconds: 1.0,
             wakeup_sizes: vec![10, 100, 1000, 3000, 9000],
@@ -66,6 +66,27 @@ pub fn settings(
             contenders,
         }
     }
+}
+
+/// Replaces one workload's sizes: `sleep=1000,9000`.
+pub fn choose_sizes(settings: &mut Settings, choice: &str) -> io::Result<()> {
+    let bad = || io::Error::other(format!("--sizes {choice}: want W=N1,N2"));
+    let (workload, list) = choice.split_once('=').ok_or_else(bad)?;
+    let sizes = list
+        .split(',')
+        .map(|n| n.trim().replace('_', "").parse::<u64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| bad())?;
+    let slot = match workload {
+        "sleep" => &mut settings.sleep_sizes,
+        "idle" => &mut settings.idle_sizes,
+        "wakeup" => &mut settings.wakeup_sizes,
+        "memory-threads" => &mut settings.memory_thread_sizes,
+        "memory-tasks" => &mut settings.memory_task_sizes,
+        _ => return Err(bad()),
+    };
+    *slot = sizes;
+    Ok(())
 }
 
 /// Runs the chosen workloads; returns every series, medians computed.
@@ -101,6 +122,7 @@ pub fn run(
                                 "complete",
                                 "failed",
                                 "slowest_start_s",
+                                "starts_after_1s",
                                 "median_start_s",
                             ],
                         );
@@ -326,8 +348,9 @@ fn harness() -> Command {
 }
 
 /// One run of a contender's server and the load generator, in two
-/// processes; the server's CPU time and peak memory come from the kernel
-/// when it is reaped.
+/// processes. The server's CPU time comes from the kernel: over its whole
+/// life (`wait4`, when it is reaped), or over the load generator's
+/// measured window when it announces one; its peak RSS from `VmHWM`.
 fn served(
     contender: &str,
     server_args: &[String],
@@ -363,6 +386,7 @@ fn served(
             )));
         }
     };
+    let tcp_before = tcp_counters();
     let load = harness()
         .arg("load")
         .arg(&load_args[0])
@@ -410,6 +434,7 @@ fn served(
             Err(_) => break,
         }
     }
+    let tcp_after = tcp_counters();
     // Peak RSS from the kernel's account of the server's memory, read
     // before it dies: `ru_maxrss` of a child also counts the memory of the
     // process it was forked from, before it ran this program.
@@ -426,7 +451,9 @@ fn served(
         other => {
             return Ok(failed(format!(
                 "load generator gave no result ({other:?}, {load_status:?}): \
-                 {load_stderr}; server said: {errors}"
+                 {}; server said: {}",
+                load_stderr.chars().take(500).collect::<String>(),
+                errors.chars().take(500).collect::<String>()
             )));
         }
     };
@@ -459,6 +486,14 @@ fn served(
     }
     if let Some(peak) = peak_rss_kib {
         m.insert("peak_rss_kib".into(), peak as f64);
+    }
+    // What the kernel did about full queues meanwhile: counters of the
+    // whole network namespace, which the harness has to itself on
+    // loopback unless something else on the machine uses it.
+    for (name, after) in &tcp_after {
+        if let Some(before) = tcp_before.get(name) {
+            m.insert(name.clone(), after - before);
+        }
     }
     metrics(&load, &mut m);
     let connection_errors: BTreeMap<String, u64> = load
@@ -496,7 +531,19 @@ fn alone(args: &[&str], limit: Duration, names: &[&str]) -> io::Result<Sample> {
                 errors: BTreeMap::new(),
             })
         }
-        Err(e) => Ok(failed(e)),
+        Err(e) => {
+            let mut sample = failed(e);
+            // How far a process that died got: "... after N spawned: ...".
+            let spawned = sample
+                .outcome
+                .split_once(" after ")
+                .and_then(|(_, rest)| rest.split_once(" spawned"))
+                .and_then(|(n, _)| n.parse::<f64>().ok());
+            if let Some(n) = spawned {
+                sample.metrics.insert("spawned".into(), n);
+            }
+            Ok(sample)
+        }
     }
 }
 
@@ -509,14 +556,14 @@ fn failed(outcome: String) -> Sample {
     }
 }
 
-/// Reads a pipe to the end on a thread of its own; keeps the first 2,000
+/// Reads a pipe to the end on a thread of its own; keeps the first 20,000
 /// characters.
 fn collect(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut all = Vec::new();
         let _ = pipe.read_to_end(&mut all);
         let text = String::from_utf8_lossy(&all);
-        text.chars().take(2000).collect()
+        text.chars().take(20_000).collect()
     })
 }
 
@@ -562,12 +609,24 @@ impl Finish for Command {
                 ),
                 None => format!("exited with {status}"),
             };
-            let last = err
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
+            // What it said: a panic's message (the line after "panicked
+            // at"), else its last line; and how far it got, if it reports
+            // progress ("spawned N" lines).
+            let mut lines = err.lines();
+            let last = err.lines().rev().find(|l| !l.trim().is_empty());
+            let said = lines
+                .by_ref()
+                .find(|l| l.contains("panicked at"))
+                .and_then(|_| lines.next())
+                .or(last)
                 .unwrap_or("");
-            return Err(format!("{how}: {last}"));
+            let progress = err
+                .lines()
+                .filter_map(|l| l.strip_prefix("spawned "))
+                .next_back()
+                .map(|n| format!(" after {n} spawned"))
+                .unwrap_or_default();
+            return Err(format!("{how}{progress}: {said}"));
         }
         serde_json::from_str(&out)
             .map_err(|e| format!("bad output ({e}): {out}"))
@@ -620,6 +679,47 @@ fn cpu_time(pid: u32) -> Option<CpuTime> {
         user_ticks: fields.get(11)?.parse().ok()?,
         system_ticks: fields.get(12)?.parse().ok()?,
     })
+}
+
+/// TCP counters of this network namespace that tell of full queues:
+/// connections dropped because the accept queue was full
+/// (`listen_overflows`), all connections dropped at listen
+/// (`listen_drops`), SYN cookies sent because the SYN queue was full
+/// (`syncookies_sent`), and segments sent again (`tcp_retransmits`).
+fn tcp_counters() -> BTreeMap<String, f64> {
+    let mut counters = BTreeMap::new();
+    let wanted = [
+        ("TcpExt", "ListenOverflows", "listen_overflows"),
+        ("TcpExt", "ListenDrops", "listen_drops"),
+        ("TcpExt", "SyncookiesSent", "syncookies_sent"),
+        ("Tcp", "RetransSegs", "tcp_retransmits"),
+    ];
+    for file in ["/proc/net/netstat", "/proc/net/snmp"] {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        // Each group is two lines: "Group: names..." then "Group: values".
+        let lines: Vec<&str> = text.lines().collect();
+        for pair in lines.chunks(2) {
+            let [names, values] = pair else { continue };
+            let (Some((group, names)), Some((_, values))) =
+                (names.split_once(": "), values.split_once(": "))
+            else {
+                continue;
+            };
+            for (name, value) in
+                names.split_whitespace().zip(values.split_whitespace())
+            {
+                for (g, n, key) in wanted {
+                    if g == group
+                        && n == name
+                        && let Ok(value) = value.parse::<f64>()
+                    {
+                        counters.insert(key.to_string(), value);
+                    }
+                }
+            }
+        }
+    }
+    counters
 }
 
 /// Waits for `child` for at most `limit`, then kills it.

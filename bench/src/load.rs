@@ -52,6 +52,9 @@ pub fn sleep_clients(
             "errors": errors,
             "wall_s": wall,
             "slowest_start_s": start_latencies.last().copied().unwrap_or(0.0),
+            // A lost SYN is sent again after one second: a start this late
+            // waited for at least one retransmission.
+            "starts_after_1s": start_latencies.iter().filter(|&&t| t >= 1.0).count(),
             "median_start_s": crate::data::median(&start_latencies).unwrap_or(0.0),
         }))
     })

@@ -34,12 +34,13 @@ use std::time::Duration;
 const USAGE: &str = "\
 usage:
   book-bench all [--tiny] [--runs N] [--only W1,W2] [--contenders C1,C2]
-                 [--out DIR]
+                 [--sizes W=N1,N2 ...] [--out DIR]
       run the workloads (sleep, echo, idle, wakeup, memory; all by
       default) with the contenders (threads, poll-loop, book, tokio-ct,
       tokio-mt, raw-epoll, and poll, epoll for wakeup; all by default),
       write DIR/results.json and the plots (DIR defaults to bench/data);
-      --tiny is the test suite's small run
+      --sizes replaces the sizes of sleep, idle, wakeup, memory-threads
+      or memory-tasks; --tiny is the test suite's small run
   book-bench plot DATA.json
       draw the plots again from a data file, next to it
 parts of a run, started by `all`:
@@ -164,6 +165,7 @@ fn all(args: &[String]) -> io::Result<()> {
         .chain(&["poll", "epoll"])
         .map(|c| c.to_string())
         .collect();
+    let mut sizes: Vec<String> = Vec::new();
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let mut value =
@@ -177,6 +179,7 @@ fn all(args: &[String]) -> io::Result<()> {
             "--contenders" => {
                 contenders = value()?.split(',').map(String::from).collect()
             }
+            "--sizes" => sizes.push(value()?),
             "--only" => {
                 workloads = value()?.split(',').map(String::from).collect()
             }
@@ -193,7 +196,21 @@ fn all(args: &[String]) -> io::Result<()> {
         .chain(args.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
-    let settings = driver::settings(contenders, tiny, runs, command);
+    let mut settings = driver::settings(contenders, tiny, runs, command);
+    for choice in sizes {
+        driver::choose_sizes(&mut settings, &choice)?;
+    }
+    // Both ends of the largest size must fit under the descriptor limit:
+    // the server's in one process, the clients' in another.
+    let largest = settings.sleep_sizes.iter().chain(&settings.idle_sizes);
+    let largest = largest.max().copied().unwrap_or(0);
+    let (limit, _) = machine::nofile_limit();
+    if limit < largest + 100 {
+        eprintln!(
+            "warning: {largest} connections need more descriptors than the \
+             limit of {limit} (ulimit -Hn): expect failed connections"
+        );
+    }
     let mut machine = machine::describe();
     let series = driver::run(&settings, &workloads)?;
     machine.load_after = machine::load_average();

@@ -30,7 +30,14 @@ pub fn measure(
                 match thread::Builder::new()
                     .spawn(move || thread::sleep(duration))
                 {
-                    Ok(handle) => handles.push(handle),
+                    Ok(handle) => {
+                        handles.push(handle);
+                        // Progress, for the driver: if std aborts the
+                        // process, this says how far it got.
+                        if (i + 1) % 1000 == 0 {
+                            eprintln!("spawned {}", i + 1);
+                        }
+                    }
                     Err(e) => {
                         spawned = i;
                         failure = Some(format!(

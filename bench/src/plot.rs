@@ -22,6 +22,8 @@ struct Chart<'a> {
     x_label: &'a str,
     y_label: &'a str,
     log: bool,
+    /// Where the legend goes: where the lines are not.
+    legend: SeriesLabelPosition,
 }
 
 const COLORS: [RGBColor; 7] = [
@@ -49,6 +51,7 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             x_label: "connections",
             y_label: "seconds",
             log: false,
+            legend: SeriesLabelPosition::UpperLeft,
         },
         Chart {
             file: "sleep_cpu.svg",
@@ -59,6 +62,7 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             x_label: "connections",
             y_label: "seconds",
             log: false,
+            legend: SeriesLabelPosition::UpperLeft,
         },
         Chart {
             file: "sleep_rss.svg",
@@ -69,6 +73,7 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             x_label: "connections",
             y_label: "MiB",
             log: false,
+            legend: SeriesLabelPosition::UpperLeft,
         },
         Chart {
             file: "idle_cpu.svg",
@@ -80,6 +85,7 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             x_label: "idle connections",
             y_label: "microseconds",
             log: true,
+            legend: SeriesLabelPosition::UpperLeft,
         },
         Chart {
             file: "wakeup.svg",
@@ -90,6 +96,7 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             x_label: "idle descriptors",
             y_label: "microseconds",
             log: true,
+            legend: SeriesLabelPosition::UpperLeft,
         },
         Chart {
             file: "memory.svg",
@@ -100,6 +107,7 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             x_label: "sleepers",
             y_label: "bytes of RSS each",
             log: true,
+            legend: SeriesLabelPosition::UpperRight,
         },
     ];
     let mut files = Vec::new();
@@ -253,7 +261,7 @@ where
         )?;
     }
     plot.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(chart.legend.clone())
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()?;
