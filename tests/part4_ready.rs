@@ -59,15 +59,20 @@ fn rounding_up_goes_round_once_per_sleep() {
 
 #[test]
 fn rounding_down_takes_many_times_the_turns_of_rounding_up() {
-    for (down, up) in [
-        (turns(&round_down().stdout), turns(&round_up().stdout)),
+    // The sample, from an idle machine, shows hundreds of times the turns.
+    // A live run on a loaded machine may lose its core while it spins, so
+    // its bound is lower, but still far above what a loop that sleeps
+    // through each wait could reach.
+    for (down, up, factor) in [
+        (turns(&round_down().stdout), turns(&round_up().stdout), 2),
         (
             turns(&sample_output("round_down")),
             turns(&sample_output("round_up")),
+            100,
         ),
     ] {
         assert!(
-            down > 4 * up,
+            down > factor * up,
             "{down} turns rounding down, {up} rounding up"
         );
     }
