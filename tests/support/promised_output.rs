@@ -550,7 +550,11 @@ pub mod part2_tasks {
     /// Ten ticks and one crunch, each reported once.
     pub fn assert_ten_ticks_and_one_crunch(lines: &[(&str, Option<u64>)]) {
         assert_eq!(lines.len(), 12, "{lines:?}");
-        assert_eq!(lines[0].0, "crunching", "{lines:?}");
+        // "crunching" comes first unless the machine is so loaded that
+        // tick 1 is already due when the ticker is first polled.
+        let crunching = position(lines, "crunching");
+        let crunched = position(lines, "crunched ");
+        assert!(crunching < crunched, "{lines:?}");
         let mut ticks: Vec<&str> = lines
             .iter()
             .filter_map(|(line, _)| line.split(" at ").next())
@@ -574,6 +578,7 @@ pub mod part2_tasks {
         let lines = timed_lines(output);
         assert_ten_ticks_and_one_crunch(&lines);
         // The work is done before any tick, on the one thread.
+        assert_eq!(lines[0].0, "crunching", "{lines:?}");
         assert!(
             lines[1].0.starts_with("crunched 42 at "),
             "a tick comes before the work is done:\n{output}"
@@ -912,9 +917,10 @@ pub mod part4_ready {
         super::introduction::parse_duration(duration)
     }
 
-    /// Every client's two lines, then a wake-up that came within a tenth
-    /// of a second of the blocking work's end (well under a millisecond on
-    /// an idle machine; the bound leaves room for a loaded one).
+    /// Every client's two lines, then a wake-up that came within half a
+    /// second of the blocking work's end (well under a millisecond on an
+    /// idle machine; the bound leaves room for a heavily loaded one, where
+    /// a woken thread may wait a tenth of a second for a core).
     pub fn assert_clients_served_and_woken_promptly(output: &str) {
         let (lines, _) = output
             .trim_end_matches('\n')
@@ -926,7 +932,7 @@ pub mod part4_ready {
         );
         let slowest = slowest_wake_up(output);
         assert!(
-            slowest < std::time::Duration::from_millis(100),
+            slowest < std::time::Duration::from_millis(500),
             "a wake-up took {slowest:?}:\n{output}"
         );
     }
