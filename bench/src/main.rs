@@ -6,8 +6,9 @@
 //! cargo run --release -p book-bench -- all
 //! ```
 //!
-//! That writes `bench/data/results.json` (every run's numbers, medians,
-//! ratios pair by pair, the machine) and the SVG plots beside it. The
+//! That writes `src/part5-measured/results.json` (every run's numbers,
+//! medians, ratios pair by pair, the machine) and the SVG plots beside it,
+//! where Part Five's chapter reads them. The
 //! program also plays every part of a run, as a process of its own: the
 //! driver starts itself as a server (`server`), as the load generator
 //! (`load`), and as the benchmarks that need no server (`wakeup`,
@@ -38,7 +39,8 @@ usage:
       run the workloads (sleep, echo, idle, wakeup, memory; all by
       default) with the contenders (threads, poll-loop, book, tokio-ct,
       tokio-mt, raw-epoll, and poll, epoll for wakeup; all by default),
-      write DIR/results.json and the plots (DIR defaults to bench/data);
+      write DIR/results.json and the plots (DIR defaults to
+      src/part5-measured, where the book reads them);
       --sizes replaces the sizes of sleep, idle, wakeup, memory-threads
       or memory-tasks; --tiny is the test suite's small run
   book-bench plot DATA.json
@@ -154,7 +156,10 @@ fn dispatch(args: &[String]) -> io::Result<()> {
 fn all(args: &[String]) -> io::Result<()> {
     let mut tiny = false;
     let mut runs = None;
-    let mut out = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data"));
+    let mut out = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../src/part5-measured"
+    ));
     let mut workloads: Vec<String> =
         ["sleep", "echo", "idle", "wakeup", "memory"]
             .map(String::from)

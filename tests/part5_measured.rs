@@ -1,0 +1,684 @@
+//! The claims of Part Five (`src/part5-measured.md`), checked on the
+//! committed data, `src/part5-measured/results.json`, which the benchmark
+//! harness (`cargo run --release -p book-bench -- all`) writes.
+//!
+//! Every number the chapter quotes carries a marker naming its place in
+//! the data, right after it:
+//! `7.04 <!-- data: echo/book/100/server_cpu_us_per_rt -->`.
+//! One test reads the chapter line by line and checks each marked number
+//! at the precision it is quoted; a number in the prose without a marker
+//! fails the same test, unless it is one of a few workload parameters
+//! (`PARAMETERS`), each checked against the data's settings. A new run
+//! committed without the prose in step fails, naming the chapter's line.
+//!
+//! Marker paths:
+//! - `WORKLOAD/CONTENDER/SIZE/METRIC`: the median of a series;
+//! - `WORKLOAD/CONTENDER/SIZE/METRIC/round/R`: one round's sample;
+//! - `ratio/WORKLOAD/SIZE/METRIC/NUMERATOR/DENOMINATOR`: the median of
+//!   the ratios taken round by round;
+//! - `machine/KEY[/KEY]` and `settings/KEY`: the machine and the settings
+//!   (a text value must appear, as written, just before the marker).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{LazyLock, OnceLock};
+
+use serde_json::Value;
+
+const CHAPTER: &str = "src/part5-measured.md";
+const DATA: &str = "src/part5-measured/results.json";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+static DATA_FILE: LazyLock<Value> = LazyLock::new(|| {
+    let text = std::fs::read_to_string(root().join(DATA)).unwrap();
+    serde_json::from_str(&text).unwrap()
+});
+
+fn data() -> &'static Value {
+    &DATA_FILE
+}
+
+/// A series of the data: one contender on one workload at one size.
+fn series(workload: &str, contender: &str, size: u64) -> &'static Value {
+    series_at(workload, contender, size).unwrap_or_else(|| {
+        panic!("{DATA} has no series {workload}/{contender}/{size}")
+    })
+}
+
+fn series_at(
+    workload: &str,
+    contender: &str,
+    size: u64,
+) -> Option<&'static Value> {
+    data()["series"].as_array()?.iter().find(|s| {
+        s["workload"] == workload
+            && s["contender"] == contender
+            && s["size"].as_u64() == Some(size)
+    })
+}
+
+/// The median of a metric of a series.
+fn median(workload: &str, contender: &str, size: u64, metric: &str) -> f64 {
+    series(workload, contender, size)["median"][metric]
+        .as_f64()
+        .unwrap_or_else(|| {
+            panic!("{DATA}: {workload}/{contender}/{size} has no {metric}")
+        })
+}
+
+/// The median of the round-by-round ratios `numerator / denominator`.
+fn ratio(
+    workload: &str,
+    size: u64,
+    metric: &str,
+    numerator: &str,
+    denominator: &str,
+) -> f64 {
+    data()["ratios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["workload"] == workload
+                && r["size"].as_u64() == Some(size)
+                && r["metric"] == metric
+                && r["numerator"] == numerator
+                && r["denominator"] == denominator
+        })
+        .and_then(|r| r["median"].as_f64())
+        .unwrap_or_else(|| {
+            panic!(
+                "{DATA} has no ratio {workload}/{size}/{metric}/\
+                 {numerator}/{denominator}"
+            )
+        })
+}
+
+/// The value a marker path names.
+fn lookup(path: &str) -> Result<Value, String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let size = |s: &str| s.parse::<u64>().map_err(|_| format!("size {s}"));
+    let found = match parts.as_slice() {
+        ["machine" | "settings", keys @ ..] => {
+            let mut value = &data()[parts[0]];
+            for key in keys {
+                value = match key.parse::<usize>() {
+                    Ok(i) if value.is_array() => &value[i],
+                    _ => &value[*key],
+                };
+            }
+            value.clone()
+        }
+        ["ratio", w, n, m, a, b] => {
+            let n = size(n)?;
+            data()["ratios"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| {
+                    r["workload"] == *w
+                        && r["size"].as_u64() == Some(n)
+                        && r["metric"] == *m
+                        && r["numerator"] == *a
+                        && r["denominator"] == *b
+                })
+                .map(|r| r["median"].clone())
+                .unwrap_or(Value::Null)
+        }
+        [w, c, n, m, "round", r] => {
+            let r = size(r)?;
+            series_at(w, c, size(n)?)
+                .and_then(|s| {
+                    s["samples"]
+                        .as_array()?
+                        .iter()
+                        .find(|x| x["round"].as_u64() == Some(r))
+                })
+                .map(|x| x["metrics"][*m].clone())
+                .unwrap_or(Value::Null)
+        }
+        [w, c, n, m] => {
+            let n = size(n)?;
+            data()["series"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| {
+                    s["workload"] == *w
+                        && s["contender"] == *c
+                        && s["size"].as_u64() == Some(n)
+                })
+                .map(|s| s["median"][*m].clone())
+                .unwrap_or(Value::Null)
+        }
+        _ => return Err(format!("`{path}` is not a data path")),
+    };
+    if found.is_null() {
+        Err(format!("{DATA} has nothing at `{path}`"))
+    } else {
+        Ok(found)
+    }
+}
+
+/// Runs a claim test; a failure names the chapter's line whose claim
+/// marker names the test, so a new run that no longer supports a sentence
+/// points at the sentence.
+fn at_its_claim(test: &str, check: impl FnOnce()) {
+    let chapter = std::fs::read_to_string(root().join(CHAPTER)).unwrap();
+    let marker = format!("<!-- claim: part5_measured::{test} -->");
+    let line = chapter
+        .lines()
+        .position(|l| l.contains(&marker))
+        .map_or(0, |i| i + 1);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+    if let Err(payload) = result {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        panic!(
+            "{CHAPTER}:{line}: the claim before this marker fails: {message}"
+        );
+    }
+}
+
+/// Workload parameters the prose may name without a marker, each with the
+/// value the data's settings must hold for it.
+fn parameters() -> Vec<(&'static str, bool)> {
+    let s = &data()["settings"];
+    let sizes = |key: &str| -> Vec<u64> {
+        s[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_u64)
+            .collect()
+    };
+    vec![
+        (
+            "1,000, 5,000 and 9,000",
+            sizes("sleep_sizes") == [1000, 5000, 9000],
+        ),
+        ("9,000 connections", sizes("sleep_sizes").contains(&9000)),
+        ("5,000 connections", sizes("sleep_sizes").contains(&5000)),
+        ("N = 9,000", sizes("sleep_sizes").contains(&9000)),
+        ("100 connections", s["echo_connections"] == 100),
+        ("64-byte", s["echo_message_bytes"] == 64),
+        (
+            "10 to 9,000",
+            sizes("idle_sizes").first() == Some(&10)
+                && sizes("idle_sizes").last() == Some(&9000)
+                && sizes("wakeup_sizes") == sizes("idle_sizes"),
+        ),
+        (
+            "10,000 and 100,000 threads",
+            sizes("memory_thread_sizes") == [10000, 100000],
+        ),
+        (
+            "1,000,000 tasks",
+            sizes("memory_task_sizes").last() == Some(&1_000_000),
+        ),
+        ("5 s", s["echo_seconds"] == 5.0),
+    ]
+}
+
+/// A number as the prose writes it: digits with thousands commas and an
+/// optional fraction, not part of a word (`IPv4`, `x86_64`).
+fn numbers(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = bytes[i].is_ascii_digit()
+            && (i == 0
+                || !(bytes[i - 1].is_ascii_alphanumeric()
+                    || bytes[i - 1] == b'_'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < bytes.len() {
+            let b = bytes[end];
+            let joins = (b == b',' || b == b'.')
+                && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
+            if b.is_ascii_digit() || joins {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        found.push((i, end));
+        i = end;
+    }
+    found
+}
+
+/// Whether `quoted` (as written, commas allowed) is `value` rounded to the
+/// precision it is written with.
+fn agrees(quoted: &str, value: f64) -> bool {
+    let plain = quoted.replace(',', "");
+    let decimals = plain.split_once('.').map_or(0, |(_, f)| f.len());
+    let Ok(number) = plain.parse::<f64>() else {
+        return false;
+    };
+    format!("{value:.decimals$}") == format!("{number:.decimals$}")
+}
+
+/// Removes what is not prose from a line: inline code, link targets and
+/// HTML comments other than data markers.
+fn prose(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('`') {
+            let end = after.find('`').map_or(after.len(), |e| e + 1);
+            out.push(' ');
+            rest = &after[end.min(after.len())..];
+        } else if let Some(after) = rest.strip_prefix("](") {
+            let end = after.find(')').map_or(after.len(), |e| e + 1);
+            out.push_str("] ");
+            rest = &after[end..];
+        } else if rest.starts_with("<!--") && !rest.starts_with("<!-- data:") {
+            let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
+            out.push(' ');
+            rest = &rest[end..];
+        } else {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// Checks one prose line: every marked number against the data, and no
+/// number left without a marker. Returns the problems found.
+fn check_line(line: &str, params: &[(&str, bool)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut text = prose(line);
+    for (phrase, holds) in params {
+        if text.contains(phrase) {
+            if !holds {
+                problems.push(format!(
+                    "`{phrase}` no longer matches the data's settings"
+                ));
+            }
+            text = text.replace(phrase, " ");
+        }
+    }
+    let mut unmarked = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("<!-- data:") {
+        let before = &rest[..start];
+        let after = &rest[start + "<!-- data:".len()..];
+        let end = after.find("-->").unwrap_or(after.len());
+        let path = after[..end].trim();
+        rest = &after[(end + 3).min(after.len())..];
+        match lookup(path) {
+            Err(e) => {
+                problems.push(e);
+                unmarked.push_str(before);
+            }
+            Ok(Value::String(s)) => match before.rfind(s.as_str()) {
+                Some(at) => {
+                    unmarked.push_str(&before[..at]);
+                    unmarked.push_str(&before[at + s.len()..]);
+                }
+                None => {
+                    problems.push(format!(
+                        "`{path}` is \"{s}\", which the text before its \
+                         marker does not show"
+                    ));
+                    unmarked.push_str(before);
+                }
+            },
+            Ok(value) => {
+                let value = value.as_f64().unwrap_or(f64::NAN);
+                match numbers(before).last() {
+                    Some(&(a, b)) => {
+                        if !agrees(&before[a..b], value) {
+                            problems.push(format!(
+                                "{} does not agree with `{path}` = {value}",
+                                &before[a..b]
+                            ));
+                        }
+                        unmarked.push_str(&before[..a]);
+                        unmarked.push_str(&before[b..]);
+                    }
+                    None => problems
+                        .push(format!("marker `{path}` follows no number")),
+                }
+            }
+        }
+    }
+    unmarked.push_str(rest);
+    for (a, b) in numbers(&unmarked) {
+        problems.push(format!(
+            "{} has no `<!-- data: ... -->` marker naming its place in {DATA}",
+            &unmarked[a..b]
+        ));
+    }
+    problems
+}
+
+#[test]
+fn every_number_quoted_matches_the_committed_data() {
+    at_its_claim("every_number_quoted_matches_the_committed_data", || {
+        let chapter = std::fs::read_to_string(root().join(CHAPTER)).unwrap();
+        let params = parameters();
+        let mut problems = Vec::new();
+        let mut fenced = false;
+        let mut marked = 0;
+        for (i, line) in chapter.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+                continue;
+            }
+            if fenced || line.starts_with('#') {
+                continue;
+            }
+            marked += line.matches("<!-- data:").count();
+            for problem in check_line(line, &params) {
+                problems.push(format!("{CHAPTER}:{}: {problem}", i + 1));
+            }
+        }
+        assert!(marked > 50, "only {marked} data markers in {CHAPTER}");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    });
+}
+
+#[test]
+fn the_checker_catches_a_wrong_or_unmarked_number() {
+    at_its_claim("the_checker_catches_a_wrong_or_unmarked_number", || {
+        let params = parameters();
+        let v = median("echo", "book", 100, "server_cpu_us_per_rt");
+        let good = format!(
+            "It used {v:.2} <!-- data: echo/book/100/server_cpu_us_per_rt --> µs."
+        );
+        assert_eq!(check_line(&good, &params), Vec::<String>::new());
+        let wrong = format!(
+            "It used {:.2} <!-- data: echo/book/100/server_cpu_us_per_rt --> µs.",
+            v + 0.5
+        );
+        assert_eq!(check_line(&wrong, &params).len(), 1);
+        assert_eq!(check_line("It used 7.04 µs.", &params).len(), 1);
+        assert_eq!(
+            check_line("With `poll(2)` and 100 connections, IPv4.", &params),
+            Vec::<String>::new()
+        );
+    });
+}
+
+/// The debug build of the harness, built once for this test process.
+fn harness() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(root())
+            .args(["build", "--locked", "-p", "book-bench", "--bin"])
+            .args(["book-bench", "--message-format=json-render-diagnostics"])
+            .output()
+            .expect("running cargo build -p book-bench");
+        assert!(
+            output.status.success(),
+            "cargo build -p book-bench failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find_map(|m| Some(PathBuf::from(m["executable"].as_str()?)))
+            .expect("cargo reported no executable for book-bench")
+    })
+}
+
+#[test]
+fn the_plots_are_drawn_from_the_committed_data() {
+    at_its_claim("the_plots_are_drawn_from_the_committed_data", || {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("results.json");
+        std::fs::copy(root().join(DATA), &copy).unwrap();
+        let output = Command::new(harness())
+            .arg("plot")
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "book-bench plot failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let plots = data()["plots"].as_array().unwrap();
+        assert!(plots.len() >= 8, "{plots:?}");
+        for plot in plots {
+            let name = plot.as_str().unwrap();
+            let drawn = std::fs::read(dir.path().join(name)).unwrap();
+            let committed =
+                std::fs::read(root().join("src/part5-measured").join(name))
+                    .unwrap_or_else(|e| {
+                        panic!("src/part5-measured/{name}: {e}")
+                    });
+            assert!(
+                drawn == committed,
+                "src/part5-measured/{name} is not what `book-bench plot` draws \
+                 from {DATA}: run the harness again, or redraw the plots"
+            );
+        }
+    });
+}
+
+#[test]
+fn the_data_is_a_full_release_run_on_two_cores() {
+    at_its_claim("the_data_is_a_full_release_run_on_two_cores", || {
+        let s = &data()["settings"];
+        assert_eq!(s["tiny"], false);
+        assert_eq!(s["profile"], "release");
+        assert!(s["runs"].as_u64().unwrap() >= 5);
+        assert_eq!(data()["machine"]["cores"], 2);
+    });
+}
+
+#[test]
+fn threads_lose_connections_at_9000_and_every_event_loop_serves_all() {
+    at_its_claim(
+        "threads_lose_connections_at_9000_and_every_event_loop_serves_all",
+        || {
+            assert!(median("sleep", "threads", 9000, "complete") < 9000.0);
+            assert!(median("sleep", "threads", 9000, "listen_overflows") > 0.0);
+            assert!(median("sleep", "threads", 9000, "starts_after_1s") > 0.0);
+            // In every round some connections failed.
+            let samples = series("sleep", "threads", 9000)["samples"]
+                .as_array()
+                .unwrap();
+            assert!(samples.iter().all(|s| s["outcome"] != "ok"));
+            for c in ["poll-loop", "book", "tokio-ct", "tokio-mt", "raw-epoll"]
+            {
+                for s in series("sleep", c, 9000)["samples"].as_array().unwrap()
+                {
+                    assert_eq!(s["outcome"], "ok", "{c}");
+                    assert_eq!(s["metrics"]["complete"], 9000.0, "{c}");
+                }
+            }
+            // The single-threaded epoll loops never let the accept queue
+            // overflow; Part Three's loop and Tokio's multi_thread did in
+            // some rounds, and still served every connection.
+            for c in ["book", "tokio-ct", "raw-epoll"] {
+                for s in series("sleep", c, 9000)["samples"].as_array().unwrap()
+                {
+                    assert_eq!(s["metrics"]["listen_overflows"], 0.0, "{c}");
+                }
+            }
+            for (c, rounds) in [("poll-loop", 1), ("tokio-mt", 2)] {
+                let overflowed = series("sleep", c, 9000)["samples"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|s| {
+                        s["metrics"]["listen_overflows"].as_f64() > Some(0.0)
+                    })
+                    .count();
+                assert_eq!(overflowed, rounds, "{c}");
+            }
+        },
+    );
+}
+
+#[test]
+fn poll_grows_with_the_idle_descriptors_and_epoll_stays_flat() {
+    at_its_claim(
+        "poll_grows_with_the_idle_descriptors_and_epoll_stays_flat",
+        || {
+            let sizes = [10, 100, 1000, 3000, 9000];
+            let poll: Vec<f64> = sizes
+                .iter()
+                .map(|&n| median("wakeup", "poll", n, "us_per_wakeup"))
+                .collect();
+            let epoll: Vec<f64> = sizes
+                .iter()
+                .map(|&n| median("wakeup", "epoll", n, "us_per_wakeup"))
+                .collect();
+            assert!(poll.windows(2).all(|w| w[1] > w[0]), "{poll:?}");
+            assert!(poll[4] / poll[0] > 100.0, "{poll:?}");
+            let (lo, hi) = epoll
+                .iter()
+                .fold((f64::MAX, 0.0f64), |(l, h), &x| (l.min(x), h.max(x)));
+            assert!(hi / lo < 1.5, "{epoll:?}");
+            // The write and read alone are the larger part of an epoll wake-up.
+            let alone = median("wakeup", "epoll", 9000, "us_write_read_alone");
+            assert!(alone > epoll[4] / 2.0, "{alone} of {}", epoll[4]);
+        },
+    );
+}
+
+#[test]
+fn the_books_wake_up_cost_stays_within_twice_the_raw_loop() {
+    at_its_claim(
+        "the_books_wake_up_cost_stays_within_twice_the_raw_loop",
+        || {
+            for n in [10, 100, 1000, 3000, 9000] {
+                let r = ratio(
+                    "idle",
+                    n,
+                    "server_cpu_us_per_rt",
+                    "book",
+                    "raw-epoll",
+                );
+                assert!(r < 2.0, "at {n}: {r}");
+            }
+            let poll =
+                median("idle", "poll-loop", 9000, "server_cpu_us_per_rt");
+            let book = median("idle", "book", 9000, "server_cpu_us_per_rt");
+            assert!(poll > 100.0 * book);
+        },
+    );
+}
+
+#[test]
+fn the_book_uses_less_cpu_per_echo_round_trip_than_tokio_current_thread() {
+    at_its_claim(
+        "the_book_uses_less_cpu_per_echo_round_trip_than_tokio_current_thread",
+        || {
+            let r =
+                ratio("echo", 100, "server_cpu_us_per_rt", "book", "tokio-ct");
+            assert!(r < 1.0, "{r}");
+        },
+    );
+}
+
+#[test]
+fn the_books_and_tokios_user_space_per_round_trip_is_over_twice_the_raw_loops()
+{
+    at_its_claim(
+        "the_books_and_tokios_user_space_per_round_trip_is_over_twice_the_raw_loops",
+        || {
+            let r = ratio(
+                "echo",
+                100,
+                "server_user_us_per_rt",
+                "book",
+                "raw-epoll",
+            );
+            assert!(r > 2.0, "{r}");
+            let tokio =
+                median("echo", "tokio-ct", 100, "server_user_us_per_rt");
+            let raw = median("echo", "raw-epoll", 100, "server_user_us_per_rt");
+            assert!(tokio > 2.0 * raw, "Tokio {tokio} µs, raw loop {raw} µs");
+        },
+    );
+}
+
+#[test]
+fn the_books_echo_rate_is_within_noise_of_tokio_current_thread() {
+    at_its_claim(
+        "the_books_echo_rate_is_within_noise_of_tokio_current_thread",
+        || {
+            let r = ratio("echo", 100, "round_trips_per_s", "book", "tokio-ct");
+            assert!((0.9..1.1).contains(&r), "{r}");
+        },
+    );
+}
+
+#[test]
+fn at_9000_the_book_is_within_5_percent_of_tokio_wall_below_its_cpu_and_rss() {
+    at_its_claim(
+        "at_9000_the_book_is_within_5_percent_of_tokio_wall_below_its_cpu_and_rss",
+        || {
+            let wall = ratio("sleep", 9000, "wall_s", "book", "tokio-ct");
+            assert!((0.95..=1.05).contains(&wall), "{wall}");
+            let rss = ratio("sleep", 9000, "peak_rss_kib", "book", "tokio-ct");
+            assert!(rss < 1.0, "{rss}");
+            let cpu = ratio("sleep", 9000, "server_cpu_s", "book", "tokio-ct");
+            assert!(cpu < 1.0, "{cpu}");
+        },
+    );
+}
+
+#[test]
+fn a_sleeping_book_task_costs_less_than_a_tokio_task_and_a_thread() {
+    at_its_claim(
+        "a_sleeping_book_task_costs_less_than_a_tokio_task_and_a_thread",
+        || {
+            for n in [10_000, 100_000, 1_000_000] {
+                let book = median("memory", "book", n, "bytes_per_sleeper");
+                let tokio =
+                    median("memory", "tokio-ct", n, "bytes_per_sleeper");
+                assert!(book < tokio, "at {n}: {book} vs {tokio}");
+            }
+            let thread =
+                median("memory", "threads", 10_000, "bytes_per_sleeper");
+            assert!(
+                thread
+                    > 10.0
+                        * median(
+                            "memory",
+                            "tokio-ct",
+                            10_000,
+                            "bytes_per_sleeper"
+                        )
+            );
+        },
+    );
+}
+
+#[test]
+fn std_aborts_past_the_memory_map_limit_instead_of_returning_an_error() {
+    at_its_claim(
+        "std_aborts_past_the_memory_map_limit_instead_of_returning_an_error",
+        || {
+            for s in series("memory", "threads", 100_000)["samples"]
+                .as_array()
+                .unwrap()
+            {
+                let outcome = s["outcome"].as_str().unwrap();
+                assert!(outcome.contains("SIGABRT"), "{outcome}");
+                assert!(s["metrics"]["spawned"].as_f64().unwrap() < 100_000.0);
+            }
+        },
+    );
+}
