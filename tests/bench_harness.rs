@@ -16,10 +16,11 @@ use book_tools::process::{self, Run};
 use serde_json::Value;
 
 const RUNS: usize = 2;
-const SERVED: [&str; 6] = [
+const SERVED: [&str; 7] = [
     "threads",
     "poll-loop",
     "book",
+    "book-tuned",
     "tokio-ct",
     "tokio-mt",
     "raw-epoll",
@@ -202,7 +203,7 @@ fn wake_ups_and_memory_are_measured_for_each_size() {
         .iter()
         .map(|s| s["contender"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["threads", "tokio-ct", "book"]);
+    assert_eq!(kinds, ["threads", "tokio-ct", "book", "book-tuned"]);
     for s in series(data, "memory") {
         for sample in s["samples"].as_array().unwrap() {
             assert_eq!(sample["outcome"], "ok", "{s}");

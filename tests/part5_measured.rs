@@ -19,11 +19,21 @@
 //! - `machine/KEY[/KEY]` and `settings/KEY`: the machine and the settings
 //!   (a text value must appear, as written, just before the marker).
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::{LazyLock, OnceLock};
+use std::time::{Duration, Instant};
 
+use book_tools::programs;
+use book_tools::strace::Counted;
 use serde_json::Value;
+
+#[path = "support/promised_output.rs"]
+mod promised_output;
+
+use promised_output::part4_ident as promised;
 
 const CHAPTER: &str = "src/part5-measured.md";
 const DATA: &str = "src/part5-measured/results.json";
@@ -679,6 +689,199 @@ fn std_aborts_past_the_memory_map_limit_instead_of_returning_an_error() {
                 assert!(outcome.contains("SIGABRT"), "{outcome}");
                 assert!(s["metrics"]["spawned"].as_f64().unwrap() < 100_000.0);
             }
+        },
+    );
+}
+
+// The tuned runtime: Part Four's last program with three changes.
+
+const PART_FOUR: &str = "listings/part4-ident/ident_server.rs";
+const TUNED: &str = "listings/part5-measured/tuned_server.rs";
+
+#[test]
+fn the_tuned_server_answers_exactly_as_part_fours() {
+    let tuned = programs::run("part5-tuned-server");
+    let part_four = programs::run("part4-ident-server");
+    assert_eq!(tuned.stdout, part_four.stdout);
+    promised::ident_server(&tuned.stdout);
+    promised::ident_server(&programs::sample_output(
+        "part5-measured",
+        "tuned_server",
+    ));
+}
+
+/// The lines of `file` that the other file does not share with it, in the
+/// order of a longest common subsequence: what a diff marks as changed.
+fn changed_lines(file: &str, other: &str) -> Vec<(usize, String)> {
+    let read = |f: &str| std::fs::read_to_string(root().join(f)).unwrap();
+    let (ours, theirs) = (read(file), read(other));
+    let a: Vec<&str> = ours.lines().collect();
+    let b: Vec<&str> = theirs.lines().collect();
+    // Longest common suffixes, then a walk from the start.
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut changed) = (0, 0, Vec::new());
+    while i < a.len() {
+        if j < b.len() && a[i] == b[j] {
+            (i, j) = (i + 1, j + 1);
+        } else if j < b.len() && lcs[i][j + 1] >= lcs[i + 1][j] {
+            j += 1;
+        } else {
+            changed.push((i + 1, a[i].to_owned()));
+            i += 1;
+        }
+    }
+    changed
+}
+
+/// The line where `file`'s streams begin, after its runtime.
+fn streams_line(file: &str) -> usize {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    text.lines()
+        .position(|line| line.starts_with("// Streams:"))
+        .unwrap_or_else(|| panic!("no `// Streams:` section in {file}"))
+        + 1
+}
+
+#[test]
+fn the_tuned_listing_changes_only_the_runtime() {
+    for (file, other) in [(TUNED, PART_FOUR), (PART_FOUR, TUNED)] {
+        let changed = changed_lines(file, other);
+        assert!(!changed.is_empty(), "{file} is {other}");
+        let streams = streams_line(file);
+        for (line, text) in changed {
+            assert!(line < streams, "{file}:{line}: {text}");
+        }
+    }
+}
+
+/// The server's calls to `recvfrom` (which a `TcpStream` read makes) and
+/// how many of them failed, while one client sends `messages` messages of
+/// 64 bytes, each after the last came back and the server went to sleep
+/// in `epoll_wait`: so that no message can arrive while the server still
+/// handles the last one, and every read finds what it would find on a
+/// quiet connection.
+fn reads_under_strace(contender: &str, messages: u64) -> Counted {
+    let strace = book_tools::strace::ensure_installed().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("strace.txt");
+    let mut command = Command::new(strace);
+    command
+        .args(["-f", "-c", "-e", "trace=recvfrom", "-o"])
+        .arg(&summary)
+        .arg(harness())
+        .args(["server", contender, "echo"])
+        .stdout(Stdio::piped());
+    let mut traced = Traced(command.spawn().expect("starting strace"));
+    let mut first_line = String::new();
+    BufReader::new(traced.0.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    // `listening on 127.0.0.1:PORT`: a port the kernel chose.
+    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
+    let server = traced.server_pid();
+
+    let mut client = TcpStream::connect(&address).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let message = [7u8; 64];
+    let mut echo = [0u8; 64];
+    for _ in 0..messages {
+        wait_until_in_epoll_wait(server);
+        client.write_all(&message).unwrap();
+        client.read_exact(&mut echo).unwrap();
+        assert_eq!(echo, message);
+    }
+    wait_until_in_epoll_wait(server);
+    // Killing the server ends strace, which writes its summary then.
+    // SAFETY: `kill` takes no pointers.
+    assert_eq!(unsafe { libc::kill(server as i32, libc::SIGKILL) }, 0);
+    let status = traced.0.wait().unwrap();
+    assert!(status.code().is_some(), "strace: {status}");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    book_tools::strace::counted(&text, "recvfrom")
+        .unwrap_or_else(|| panic!("no recvfrom in strace's summary:\n{text}"))
+}
+
+/// strace and the server under it, killed if the test fails first.
+struct Traced(Child);
+
+impl Traced {
+    /// The server: strace's only child.
+    fn server_pid(&self) -> u32 {
+        let children = format!("/proc/{0}/task/{0}/children", self.0.id());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(&children).unwrap();
+            if let Some(pid) = text.split_whitespace().next() {
+                return pid.parse().unwrap();
+            }
+            assert!(Instant::now() < deadline, "strace started no server");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+impl Drop for Traced {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until the main thread of process `pid` sleeps in `epoll_wait`
+/// (or `epoll_pwait`), as `/proc/PID/syscall` shows: its loop has handled
+/// everything there was and waits for the next event.
+fn wait_until_in_epoll_wait(pid: u32) {
+    let waits = [libc::SYS_epoll_wait, libc::SYS_epoll_pwait];
+    let file = format!("/proc/{pid}/syscall");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let number = text.split_whitespace().next().unwrap_or("");
+        if waits.iter().any(|n| number == n.to_string()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server never went back to epoll_wait (now: {text:?})"
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+#[test]
+fn part_fours_runtime_reads_twice_per_message_and_the_tuned_one_once() {
+    at_its_claim(
+        "part_fours_runtime_reads_twice_per_message_and_the_tuned_one_once",
+        || {
+            const MESSAGES: u64 = 100;
+            // Each connection's first poll may find nothing yet: one
+            // read more than the messages need, at most.
+            let part_four = reads_under_strace("book", MESSAGES);
+            assert!(
+                (2 * MESSAGES..=2 * MESSAGES + 1).contains(&part_four.calls),
+                "{part_four:?}"
+            );
+            assert!(
+                (MESSAGES..=MESSAGES + 1).contains(&part_four.errors),
+                "{part_four:?}"
+            );
+            let tuned = reads_under_strace("book-tuned", MESSAGES);
+            assert!(
+                (MESSAGES..=MESSAGES + 1).contains(&tuned.calls),
+                "{tuned:?}"
+            );
+            assert!(tuned.errors <= 1, "{tuned:?}");
         },
     );
 }

@@ -42,6 +42,8 @@ pub struct Machine {
     /// other work on the machine shows here.
     pub load_before: f64,
     pub load_after: f64,
+    /// How long the whole run took, in minutes.
+    pub run_minutes: f64,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -186,29 +188,33 @@ pub fn median(values: &[f64]) -> Option<f64> {
 }
 
 /// The ratios the chapter quotes: for each workload's key metrics, the
-/// `numerator` contender against every other one, round by round.
+/// `numerator` contender against every other one, round by round. Both of
+/// the book's final runtimes are numerators: Part Four's as it was, and
+/// Part Five's tuned one.
 pub fn ratios(series: &[Series]) -> Vec<Ratio> {
-    const KEY_METRICS: &[(&str, &str, &[&str])] = &[
-        ("sleep", "book", &["wall_s", "server_cpu_s", "peak_rss_kib"]),
+    const BOOK: &[&str] = &["book", "book-tuned"];
+    const KEY_METRICS: &[(&str, &[&str], &[&str])] = &[
+        ("sleep", BOOK, &["wall_s", "server_cpu_s", "peak_rss_kib"]),
         (
             "echo",
-            "book",
+            BOOK,
             &[
                 "round_trips_per_s",
                 "server_cpu_us_per_rt",
                 "server_user_us_per_rt",
             ],
         ),
-        ("idle", "book", &["server_cpu_us_per_rt", "us_per_rt"]),
-        ("wakeup", "poll", &["us_per_wakeup"]),
-        ("memory", "book", &["bytes_per_sleeper"]),
+        ("idle", BOOK, &["server_cpu_us_per_rt", "us_per_rt"]),
+        ("wakeup", &["poll"], &["us_per_wakeup"]),
+        ("memory", BOOK, &["bytes_per_sleeper"]),
     ];
     let mut ratios = Vec::new();
-    for &(workload, numerator, metrics) in KEY_METRICS {
-        for top in series
-            .iter()
-            .filter(|s| s.workload == workload && s.contender == numerator)
-        {
+    for &(workload, numerators, metrics) in KEY_METRICS {
+        let tops = series.iter().filter(|s| {
+            s.workload == workload && numerators.contains(&s.contender.as_str())
+        });
+        for top in tops {
+            let numerator = top.contender.as_str();
             for bottom in series.iter().filter(|s| {
                 s.workload == workload
                     && s.size == top.size

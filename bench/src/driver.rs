@@ -225,10 +225,11 @@ pub fn run(
         all_sizes.sort();
         all_sizes.dedup();
         for n in all_sizes {
-            let kinds: Vec<&str> = ["threads", "tokio-ct", "book"]
-                .into_iter()
-                .filter(|k| sizes(k).contains(&n))
-                .collect();
+            let kinds: Vec<&str> =
+                ["threads", "tokio-ct", "book", "book-tuned"]
+                    .into_iter()
+                    .filter(|k| sizes(k).contains(&n))
+                    .collect();
             all.extend(interleave(settings, "memory", n, &kinds, |kind| {
                 let args = [
                     "memory",

@@ -61,6 +61,7 @@ pub fn describe() -> Machine {
         sysctl,
         load_before: load_average(),
         load_after: load_average(),
+        run_minutes: 0.0,
     }
 }
 

@@ -15,6 +15,7 @@
 //! `memory`).
 
 mod book;
+mod book_tuned;
 mod data;
 mod driver;
 mod load;
@@ -217,8 +218,10 @@ fn all(args: &[String]) -> io::Result<()> {
         );
     }
     let mut machine = machine::describe();
+    let started = std::time::Instant::now();
     let series = driver::run(&settings, &workloads)?;
     machine.load_after = machine::load_average();
+    machine.run_minutes = started.elapsed().as_secs_f64() / 60.0;
     let ratios = data::ratios(&series);
     let mut data = data::Data {
         format: data::FORMAT,

@@ -63,6 +63,7 @@ pub fn measure(
             });
         }
         "book" => crate::book::sleepers(count, duration)?,
+        "book-tuned" => crate::book_tuned::sleepers(count, duration)?,
         other => {
             return Err(io::Error::other(format!("no sleeper kind {other}")));
         }

@@ -20,10 +20,11 @@ pub enum Workload {
 }
 
 /// The contenders, by the names the data file uses.
-pub const CONTENDERS: [&str; 6] = [
+pub const CONTENDERS: [&str; 7] = [
     "threads",
     "poll-loop",
     "book",
+    "book-tuned",
     "tokio-ct",
     "tokio-mt",
     "raw-epoll",
@@ -56,6 +57,7 @@ pub fn serve(
         "threads" => threads(listener, workload),
         "poll-loop" => crate::part3::serve_workload(listener, workload),
         "book" => crate::book::serve_workload(listener, workload),
+        "book-tuned" => crate::book_tuned::serve_workload(listener, workload),
         "tokio-ct" => {
             tokio_runtime(false)?.block_on(tokio_server(listener, workload))
         }

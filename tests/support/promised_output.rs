@@ -77,6 +77,7 @@ pub fn promise_for(listing_file: &str) -> fn(&str) {
             p3::exercise_timeout_solution
         }
         ("part4-ident", "ident_server") => part4_ident::ident_server,
+        ("part5-measured", "tuned_server") => part4_ident::ident_server,
         ("part4-epoll", "interest_list") => part4_epoll::interest_list,
         ("part4-epoll", "triggers") => part4_epoll::triggers,
         ("part4-epoll", "edge_pitfall") => part4_epoll::edge_pitfall,

@@ -76,7 +76,7 @@ pub fn ensure_installed(project: &Project) -> Result<Browser> {
 
 /// What to do about a program the tests need.
 #[derive(Debug, PartialEq)]
-enum Plan {
+pub(crate) enum Plan {
     Use(PathBuf),
     /// Install these Debian packages, then look for the program again.
     Install(&'static [&'static str]),
@@ -144,7 +144,7 @@ fn node_plan(found: Option<Node>, needed: u32, can_apt: bool) -> Plan {
 
 /// Follows `plan`; after an installation, `look_again` must find the
 /// program.
-fn carry_out(
+pub(crate) fn carry_out(
     plan: Plan,
     look_again: impl Fn() -> Result<Option<PathBuf>>,
 ) -> Result<PathBuf> {
@@ -165,7 +165,7 @@ fn carry_out(
 }
 
 /// Whether we may install Debian packages: as root, with apt-get.
-fn can_use_apt() -> bool {
+pub(crate) fn can_use_apt() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let root = unsafe { libc::geteuid() } == 0;
     root && on_path("apt-get").is_some()
@@ -265,7 +265,7 @@ fn read_json(path: &Path) -> Result<Value> {
 }
 
 /// The executable `name` as the shell would find it on PATH.
-fn on_path(name: &str) -> Option<PathBuf> {
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))

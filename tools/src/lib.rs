@@ -24,5 +24,6 @@ pub mod programs;
 pub mod project;
 pub mod rendered;
 pub mod run_locally;
+pub mod strace;
 
 pub use project::{Problem, Project};
