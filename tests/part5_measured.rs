@@ -507,24 +507,30 @@ fn threads_lose_connections_at_9000_and_every_event_loop_serves_all() {
                 .as_array()
                 .unwrap();
             assert!(samples.iter().all(|s| s["outcome"] != "ok"));
-            for c in ["poll-loop", "book", "tokio-ct", "tokio-mt", "raw-epoll"]
-            {
+            let loops = [
+                "poll-loop",
+                "book",
+                "book-tuned",
+                "tokio-ct",
+                "tokio-mt",
+                "raw-epoll",
+            ];
+            for c in loops {
                 for s in series("sleep", c, 9000)["samples"].as_array().unwrap()
                 {
                     assert_eq!(s["outcome"], "ok", "{c}");
                     assert_eq!(s["metrics"]["complete"], 9000.0, "{c}");
                 }
             }
-            // The single-threaded epoll loops never let the accept queue
-            // overflow; Part Three's loop and Tokio's multi_thread did in
-            // some rounds, and still served every connection.
-            for c in ["book", "tokio-ct", "raw-epoll"] {
-                for s in series("sleep", c, 9000)["samples"].as_array().unwrap()
-                {
-                    assert_eq!(s["metrics"]["listen_overflows"], 0.0, "{c}");
-                }
-            }
-            for (c, rounds) in [("poll-loop", 1), ("tokio-mt", 2)] {
+            // The accept queue overflowed in one round for Part Four's
+            // runtime and in three for Tokio's multi_thread, never for the
+            // others; every connection was still served.
+            let rounds_overflowed = [1, 0, 0, 3, 0];
+            for (c, rounds) in ["book", "book-tuned", "tokio-ct", "tokio-mt"]
+                .into_iter()
+                .chain(["raw-epoll"])
+                .zip(rounds_overflowed)
+            {
                 let overflowed = series("sleep", c, 9000)["samples"]
                     .as_array()
                     .unwrap()
@@ -572,14 +578,11 @@ fn the_books_wake_up_cost_stays_within_twice_the_raw_loop() {
         "the_books_wake_up_cost_stays_within_twice_the_raw_loop",
         || {
             for n in [10, 100, 1000, 3000, 9000] {
-                let r = ratio(
-                    "idle",
-                    n,
-                    "server_cpu_us_per_rt",
-                    "book",
-                    "raw-epoll",
-                );
-                assert!(r < 2.0, "at {n}: {r}");
+                for c in ["book", "book-tuned"] {
+                    let metric = "server_cpu_us_per_rt";
+                    let r = ratio("idle", n, metric, c, "raw-epoll");
+                    assert!(r < 2.0, "{c} at {n}: {r}");
+                }
             }
             let poll =
                 median("idle", "poll-loop", 9000, "server_cpu_us_per_rt");
@@ -590,75 +593,17 @@ fn the_books_wake_up_cost_stays_within_twice_the_raw_loop() {
 }
 
 #[test]
-fn the_book_uses_less_cpu_per_echo_round_trip_than_tokio_current_thread() {
-    at_its_claim(
-        "the_book_uses_less_cpu_per_echo_round_trip_than_tokio_current_thread",
-        || {
-            let r =
-                ratio("echo", 100, "server_cpu_us_per_rt", "book", "tokio-ct");
-            assert!(r < 1.0, "{r}");
-        },
-    );
-}
-
-#[test]
-fn the_books_and_tokios_user_space_per_round_trip_is_over_twice_the_raw_loops()
-{
-    at_its_claim(
-        "the_books_and_tokios_user_space_per_round_trip_is_over_twice_the_raw_loops",
-        || {
-            let r = ratio(
-                "echo",
-                100,
-                "server_user_us_per_rt",
-                "book",
-                "raw-epoll",
-            );
-            assert!(r > 2.0, "{r}");
-            let tokio =
-                median("echo", "tokio-ct", 100, "server_user_us_per_rt");
-            let raw = median("echo", "raw-epoll", 100, "server_user_us_per_rt");
-            assert!(tokio > 2.0 * raw, "Tokio {tokio} µs, raw loop {raw} µs");
-        },
-    );
-}
-
-#[test]
-fn the_books_echo_rate_is_within_noise_of_tokio_current_thread() {
-    at_its_claim(
-        "the_books_echo_rate_is_within_noise_of_tokio_current_thread",
-        || {
-            let r = ratio("echo", 100, "round_trips_per_s", "book", "tokio-ct");
-            assert!((0.9..1.1).contains(&r), "{r}");
-        },
-    );
-}
-
-#[test]
-fn at_9000_the_book_is_within_5_percent_of_tokio_wall_below_its_cpu_and_rss() {
-    at_its_claim(
-        "at_9000_the_book_is_within_5_percent_of_tokio_wall_below_its_cpu_and_rss",
-        || {
-            let wall = ratio("sleep", 9000, "wall_s", "book", "tokio-ct");
-            assert!((0.95..=1.05).contains(&wall), "{wall}");
-            let rss = ratio("sleep", 9000, "peak_rss_kib", "book", "tokio-ct");
-            assert!(rss < 1.0, "{rss}");
-            let cpu = ratio("sleep", 9000, "server_cpu_s", "book", "tokio-ct");
-            assert!(cpu < 1.0, "{cpu}");
-        },
-    );
-}
-
-#[test]
 fn a_sleeping_book_task_costs_less_than_a_tokio_task_and_a_thread() {
     at_its_claim(
         "a_sleeping_book_task_costs_less_than_a_tokio_task_and_a_thread",
         || {
             for n in [10_000, 100_000, 1_000_000] {
-                let book = median("memory", "book", n, "bytes_per_sleeper");
                 let tokio =
                     median("memory", "tokio-ct", n, "bytes_per_sleeper");
-                assert!(book < tokio, "at {n}: {book} vs {tokio}");
+                for c in ["book", "book-tuned"] {
+                    let book = median("memory", c, n, "bytes_per_sleeper");
+                    assert!(book < tokio, "{c} at {n}: {book} vs {tokio}");
+                }
             }
             let thread =
                 median("memory", "threads", 10_000, "bytes_per_sleeper");
@@ -693,6 +638,115 @@ fn std_aborts_past_the_memory_map_limit_instead_of_returning_an_error() {
     );
 }
 
+#[test]
+fn the_machine_was_quiet_when_the_run_began() {
+    at_its_claim("the_machine_was_quiet_when_the_run_began", || {
+        // Below one runnable thread on average, on two cores.
+        let load = data()["machine"]["load_before"].as_f64().unwrap();
+        assert!(load < 1.0, "{load}");
+    });
+}
+
+#[test]
+fn part_fours_runtime_spends_over_twice_the_raw_loops_user_space() {
+    at_its_claim(
+        "part_fours_runtime_spends_over_twice_the_raw_loops_user_space",
+        || {
+            let metric = "server_user_us_per_rt";
+            let r = ratio("echo", 100, metric, "book", "raw-epoll");
+            assert!(r > 2.0, "{r}");
+        },
+    );
+}
+
+#[test]
+fn the_tuned_runtime_spends_less_per_echo_round_trip_than_part_fours() {
+    at_its_claim(
+        "the_tuned_runtime_spends_less_per_echo_round_trip_than_part_fours",
+        || {
+            let r = |metric| ratio("echo", 100, metric, "book-tuned", "book");
+            let user = r("server_user_us_per_rt");
+            let cpu = r("server_cpu_us_per_rt");
+            let rate = r("round_trips_per_s");
+            assert!(
+                user < 1.0 && cpu < 1.0 && rate > 1.0,
+                "{user} {cpu} {rate}"
+            );
+        },
+    );
+}
+
+#[test]
+fn the_tuned_runtime_uses_less_cpu_per_echo_round_trip_than_tokio_current_thread()
+ {
+    at_its_claim(
+        "the_tuned_runtime_uses_less_cpu_per_echo_round_trip_than_tokio_current_thread",
+        || {
+            let metric = "server_cpu_us_per_rt";
+            let tuned = ratio("echo", 100, metric, "book-tuned", "tokio-ct");
+            assert!(tuned < 1.0, "{tuned}");
+            // The prose says Part Four's runtime missed this target.
+            let part_four = ratio("echo", 100, metric, "book", "tokio-ct");
+            assert!(part_four > 1.0, "{part_four}");
+        },
+    );
+}
+
+#[test]
+fn the_tuned_runtimes_echo_rate_is_within_noise_of_tokio_current_thread() {
+    at_its_claim(
+        "the_tuned_runtimes_echo_rate_is_within_noise_of_tokio_current_thread",
+        || {
+            let metric = "round_trips_per_s";
+            let r = ratio("echo", 100, metric, "book-tuned", "tokio-ct");
+            assert!((0.9..1.1).contains(&r), "{r}");
+            // Above one round by round, below in the medians.
+            assert!(r > 1.0, "{r}");
+            let tuned = median("echo", "book-tuned", 100, metric);
+            let tokio = median("echo", "tokio-ct", 100, metric);
+            assert!(tuned < tokio, "{tuned} vs {tokio}");
+        },
+    );
+}
+
+#[test]
+fn the_tuned_runtime_is_closer_to_the_raw_loop_in_user_space_but_over_twice_it()
+{
+    at_its_claim(
+        "the_tuned_runtime_is_closer_to_the_raw_loop_in_user_space_but_over_twice_it",
+        || {
+            let metric = "server_user_us_per_rt";
+            let tuned = ratio("echo", 100, metric, "book-tuned", "raw-epoll");
+            let part_four = ratio("echo", 100, metric, "book", "raw-epoll");
+            assert!(2.0 < tuned && tuned < part_four, "{tuned} {part_four}");
+            let tokio = median("echo", "tokio-ct", 100, metric);
+            let tuned = median("echo", "book-tuned", 100, metric);
+            assert!(tokio > tuned, "Tokio {tokio} µs, tuned {tuned} µs");
+        },
+    );
+}
+
+#[test]
+fn at_9000_the_tuned_runtime_is_within_5_percent_of_tokio_wall_below_its_rss_and_tied_on_cpu()
+ {
+    at_its_claim(
+        "at_9000_the_tuned_runtime_is_within_5_percent_of_tokio_wall_below_its_rss_and_tied_on_cpu",
+        || {
+            let r = |metric, c| ratio("sleep", 9000, metric, c, "tokio-ct");
+            let wall = r("wall_s", "book-tuned");
+            assert!((0.95..=1.05).contains(&wall), "{wall}");
+            let rss = r("peak_rss_kib", "book-tuned");
+            assert!(rss < 1.0, "{rss}");
+            // A tie: both book runtimes within a tenth of Tokio, on either
+            // side of it.
+            let tuned = r("server_cpu_s", "book-tuned");
+            let part_four = r("server_cpu_s", "book");
+            assert!((0.9..1.1).contains(&tuned), "{tuned}");
+            assert!((0.9..1.1).contains(&part_four), "{part_four}");
+        },
+    );
+}
+
 // The tuned runtime: Part Four's last program with three changes.
 
 const PART_FOUR: &str = "listings/part4-ident/ident_server.rs";
@@ -710,18 +764,28 @@ fn the_tuned_server_answers_exactly_as_part_fours() {
     ));
 }
 
-/// The lines of `file` that the other file does not share with it, in the
-/// order of a longest common subsequence: what a diff marks as changed.
+/// The lines of a listing that reach the reader, with their line numbers:
+/// anchors for mdBook's includes do not.
+fn shown_lines(file: &str) -> Vec<(usize, String)> {
+    let text = std::fs::read_to_string(root().join(file)).unwrap();
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with("// ANCHOR"))
+        .map(|(i, line)| (i + 1, line.to_owned()))
+        .collect()
+}
+
+/// The shown lines of `file` that the other file does not share with it,
+/// in the order of a longest common subsequence: what a diff marks as
+/// changed.
 fn changed_lines(file: &str, other: &str) -> Vec<(usize, String)> {
-    let read = |f: &str| std::fs::read_to_string(root().join(f)).unwrap();
-    let (ours, theirs) = (read(file), read(other));
-    let a: Vec<&str> = ours.lines().collect();
-    let b: Vec<&str> = theirs.lines().collect();
+    let (a, b) = (shown_lines(file), shown_lines(other));
+    let same = |i: usize, j: usize| a[i].1 == b[j].1;
     // Longest common suffixes, then a walk from the start.
     let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
+            lcs[i][j] = if same(i, j) {
                 lcs[i + 1][j + 1] + 1
             } else {
                 lcs[i + 1][j].max(lcs[i][j + 1])
@@ -730,12 +794,12 @@ fn changed_lines(file: &str, other: &str) -> Vec<(usize, String)> {
     }
     let (mut i, mut j, mut changed) = (0, 0, Vec::new());
     while i < a.len() {
-        if j < b.len() && a[i] == b[j] {
+        if j < b.len() && same(i, j) {
             (i, j) = (i + 1, j + 1);
         } else if j < b.len() && lcs[i][j + 1] >= lcs[i + 1][j] {
             j += 1;
         } else {
-            changed.push((i + 1, a[i].to_owned()));
+            changed.push(a[i].clone());
             i += 1;
         }
     }
@@ -744,11 +808,11 @@ fn changed_lines(file: &str, other: &str) -> Vec<(usize, String)> {
 
 /// The line where `file`'s streams begin, after its runtime.
 fn streams_line(file: &str) -> usize {
-    let text = std::fs::read_to_string(root().join(file)).unwrap();
-    text.lines()
-        .position(|line| line.starts_with("// Streams:"))
+    shown_lines(file)
+        .into_iter()
+        .find(|(_, line)| line.starts_with("// Streams:"))
         .unwrap_or_else(|| panic!("no `// Streams:` section in {file}"))
-        + 1
+        .0
 }
 
 #[test]
@@ -780,7 +844,7 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
         .arg(harness())
         .args(["server", contender, "echo"])
         .stdout(Stdio::piped());
-    let mut traced = Traced(command.spawn().expect("starting strace"));
+    let mut traced = KilledOnDrop(command.spawn().expect("starting strace"));
     let mut first_line = String::new();
     BufReader::new(traced.0.stdout.take().unwrap())
         .read_line(&mut first_line)
@@ -805,17 +869,18 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
     // Killing the server ends strace, which writes its summary then.
     // SAFETY: `kill` takes no pointers.
     assert_eq!(unsafe { libc::kill(server as i32, libc::SIGKILL) }, 0);
-    let status = traced.0.wait().unwrap();
-    assert!(status.code().is_some(), "strace: {status}");
+    // strace writes its summary, then ends as its tracee did: killed.
+    traced.0.wait().unwrap();
     let text = std::fs::read_to_string(&summary).unwrap();
     book_tools::strace::counted(&text, "recvfrom")
         .unwrap_or_else(|| panic!("no recvfrom in strace's summary:\n{text}"))
 }
 
-/// strace and the server under it, killed if the test fails first.
-struct Traced(Child);
+/// A child process (strace and the server under it, or a server alone),
+/// killed if the test fails first.
+struct KilledOnDrop(Child);
 
-impl Traced {
+impl KilledOnDrop {
     /// The server: strace's only child.
     fn server_pid(&self) -> u32 {
         let children = format!("/proc/{0}/task/{0}/children", self.0.id());
@@ -831,7 +896,7 @@ impl Traced {
     }
 }
 
-impl Drop for Traced {
+impl Drop for KilledOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -882,6 +947,78 @@ fn part_fours_runtime_reads_twice_per_message_and_the_tuned_one_once() {
                 "{tuned:?}"
             );
             assert!(tuned.errors <= 1, "{tuned:?}");
+        },
+    );
+}
+
+/// The harness's echo server with `contender`, and its address.
+fn start_echo_server(contender: &str) -> (KilledOnDrop, String) {
+    let mut command = Command::new(harness());
+    command
+        .args(["server", contender, "echo"])
+        .stdout(Stdio::piped());
+    let mut server =
+        KilledOnDrop(command.spawn().expect("starting the server"));
+    let mut first_line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    // `listening on 127.0.0.1:PORT`: a port the kernel chose.
+    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
+    (server, address)
+}
+
+/// Sends `signal` to process `pid` and waits until it has stopped (`T` in
+/// `/proc/PID/stat`) or goes on, as the signal asks.
+fn signal_and_wait(pid: u32, signal: libc::c_int, stopped: bool) {
+    // SAFETY: `kill` takes no pointers.
+    assert_eq!(unsafe { libc::kill(pid as i32, signal) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+        // `PID (NAME) STATE ...`
+        let state = stat.unwrap().rsplit(") ").next().unwrap().to_owned();
+        if state.starts_with('T') == stopped {
+            return;
+        }
+        assert!(Instant::now() < deadline, "state {state}");
+        std::thread::sleep(Duration::from_micros(100));
+    }
+}
+
+#[test]
+fn a_short_read_after_the_peer_closed_still_finds_the_end() {
+    at_its_claim(
+        "a_short_read_after_the_peer_closed_still_finds_the_end",
+        || {
+            for contender in ["book", "book-tuned"] {
+                let (server, address) = start_echo_server(contender);
+                let pid = server.0.id();
+                let mut client = TcpStream::connect(&address).unwrap();
+                client
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                // One round trip first: the server has accepted, and
+                // when it sleeps again its task waits to read.
+                let mut probe = [0u8; 5];
+                client.write_all(b"probe").unwrap();
+                client.read_exact(&mut probe).unwrap();
+                wait_until_in_epoll_wait(pid);
+                // Ten bytes and the end arrive while it cannot run: its
+                // next `epoll_wait` reports both in one event.
+                signal_and_wait(pid, libc::SIGSTOP, true);
+                client.write_all(b"ten bytes\n").unwrap();
+                client.shutdown(std::net::Shutdown::Write).unwrap();
+                signal_and_wait(pid, libc::SIGCONT, false);
+                let mut echoed = Vec::new();
+                let result = client.read_to_end(&mut echoed);
+                assert!(
+                    result.is_ok(),
+                    "{contender}: the server never closed ({result:?}), \
+                     after echoing {echoed:?}"
+                );
+                assert_eq!(echoed, b"ten bytes\n", "{contender}");
+            }
         },
     );
 }

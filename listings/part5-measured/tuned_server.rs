@@ -768,7 +768,6 @@ use std::ffi::CStr;
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
 
-// ANCHOR: stream
 /// A source of values that arrive one at a time: the many-valued cousin
 /// of `Future`. `poll_next` returns `Ready(Some(item))` for each value,
 /// `Pending` (after arranging a wake-up) while the next one is not there
@@ -805,9 +804,7 @@ impl<S: Stream + Unpin> Future for Next<'_, S> {
         Pin::new(&mut *self.stream).poll_next(cx)
     }
 }
-// ANCHOR_END: stream
 
-// ANCHOR: poll_io
 /// Something to read bytes from that returns `Pending` instead of
 /// blocking, and wakes the task when it is worth trying again.
 pub trait AsyncRead {
@@ -865,9 +862,7 @@ pub async fn write_all(
     }
     Ok(())
 }
-// ANCHOR_END: poll_io
 
-// ANCHOR: lines
 /// The lines that arrive on `reader`, without their line ends (LF, or CR
 /// LF). A line that does not end within `max` bytes is an error, and so
 /// is a last line that the peer never finished; after an error, the
@@ -958,11 +953,9 @@ impl<R: AsyncRead + Unpin> Stream for Lines<R> {
         }
     }
 }
-// ANCHOR_END: lines
 
 // The ident protocol, RFC 1413.
 
-// ANCHOR: parse
 /// The two ports that a query names: the connection's port on this
 /// machine, where the ident server runs, and its port on the client's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1017,9 +1010,7 @@ fn number(field: &[u8]) -> Option<u32> {
 fn port(n: u32) -> Option<u16> {
     u16::try_from(n).ok().filter(|&port| port != 0)
 }
-// ANCHOR_END: parse
 
-// ANCHOR: answer
 /// Who owns a connection, as a reply names them: an operating system
 /// (`UNIX`, or `OTHER` for an identifier that is not a user name) and
 /// the identifier.
@@ -1051,9 +1042,7 @@ where
         }
     }
 }
-// ANCHOR_END: answer
 
-// ANCHOR: connection
 /// The longest query line, line end included. The RFC lets a client give
 /// up on a reply after 1000 bytes without a line end; we hold queries to
 /// the same limit.
@@ -1106,9 +1095,7 @@ pub async fn timeout<F: Future>(
     })
     .await
 }
-// ANCHOR_END: connection
 
-// ANCHOR: owner
 /// Finds who owns the TCP connection between port `ports.server` of this
 /// machine and port `ports.client` of the client. The addresses are the
 /// ones of the query's own connection: a client may ask only about its
@@ -1213,9 +1200,7 @@ fn user_name(uid: u32) -> Option<String> {
         return Some(name.to_string_lossy().into_owned());
     }
 }
-// ANCHOR_END: owner
 
-// ANCHOR: server
 /// The ident server's port. The RFC's is 113, which only a privileged
 /// program may listen on.
 pub const IDENT_PORT: u16 = 8113;
@@ -1259,11 +1244,9 @@ pub async fn serve_connection(
     let owner = |ports| spawn_blocking(move || find_owner(here, peer, ports));
     serve_queries(&stream, &stream, owner, idle).await
 }
-// ANCHOR_END: server
 
 // The program: the server and three clients, or the server alone.
 
-// ANCHOR: main
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     let serve_only = args.next().is_some_and(|arg| arg == "serve");
@@ -1323,9 +1306,7 @@ fn connect() -> Async<TcpStream> {
         .expect("the server listens");
     Async::new(stream).expect("could not register")
 }
-// ANCHOR_END: main
 
-// ANCHOR: clients
 /// Asks, on one connection, about that very connection, about a port
 /// with no connection behind it, and about port 0.
 async fn ask_about_connections() -> Vec<String> {
@@ -1365,4 +1346,3 @@ async fn send_a_line_too_long() -> Vec<String> {
     let replies = ask(&connect(), &["9".repeat(2000)]).await;
     vec![format!("a line of 2000 bytes: {}", replies[0])]
 }
-// ANCHOR_END: clients
