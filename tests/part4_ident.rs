@@ -297,7 +297,7 @@ impl AsyncWrite for &mut Taking {
 /// The owner the handler is given in these tests: a rule on the ports, so
 /// that some connections have an owner and some have none.
 fn pretend_owner(ports: PortPair) -> Option<UserId> {
-    (ports.server % 3 != 0).then(|| UserId {
+    (!ports.server.is_multiple_of(3)).then(|| UserId {
         opsys: "UNIX",
         id: format!("user{}", ports.client % 100),
     })

@@ -26,10 +26,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
-use book_tools::programs;
 use book_tools::strace::Counted;
+use book_tools::{figures, programs};
 use serde_json::Value;
 
+// Each test binary uses only its chapter's part of the module.
+#[allow(dead_code)]
 #[path = "support/promised_output.rs"]
 mod promised_output;
 
@@ -764,70 +766,31 @@ fn the_tuned_server_answers_exactly_as_part_fours() {
     ));
 }
 
-/// The lines of a listing that reach the reader, with their line numbers:
-/// anchors for mdBook's includes do not.
-fn shown_lines(file: &str) -> Vec<(usize, String)> {
-    let text = std::fs::read_to_string(root().join(file)).unwrap();
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim_start().starts_with("// ANCHOR"))
-        .map(|(i, line)| (i + 1, line.to_owned()))
-        .collect()
-}
-
-/// The shown lines of `file` that the other file does not share with it,
-/// in the order of a longest common subsequence: what a diff marks as
-/// changed.
-fn changed_lines(file: &str, other: &str) -> Vec<(usize, String)> {
-    let (a, b) = (shown_lines(file), shown_lines(other));
-    let same = |i: usize, j: usize| a[i].1 == b[j].1;
-    // Longest common suffixes, then a walk from the start.
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if same(i, j) {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut changed) = (0, 0, Vec::new());
-    while i < a.len() {
-        if j < b.len() && same(i, j) {
-            (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && lcs[i][j + 1] >= lcs[i + 1][j] {
-            j += 1;
-        } else {
-            changed.push(a[i].clone());
-            i += 1;
-        }
-    }
-    changed
-}
-
-/// The line where `file`'s streams begin, after its runtime.
-fn streams_line(file: &str) -> usize {
-    shown_lines(file)
-        .into_iter()
-        .find(|(_, line)| line.starts_with("// Streams:"))
-        .unwrap_or_else(|| panic!("no `// Streams:` section in {file}"))
-        .0
-}
-
 #[test]
 fn the_tuned_listing_changes_only_the_runtime() {
-    for (file, other) in [(TUNED, PART_FOUR), (PART_FOUR, TUNED)] {
-        let changed = changed_lines(file, other);
-        assert!(!changed.is_empty(), "{file} is {other}");
-        let streams = streams_line(file);
-        for (line, text) in changed {
-            assert!(line < streams, "{file}:{line}: {text}");
+    // As the reader sees them: without the anchors for mdBook's includes.
+    let shown = |file: &str| {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        figures::without_markers(&text)
+    };
+    // Both ways round: the lines the tuned listing adds or rewrites, and
+    // the lines of Part Four's it leaves out.
+    for (before, after) in [(PART_FOUR, TUNED), (TUNED, PART_FOUR)] {
+        let (old, new) = (shown(before), shown(after));
+        let changed = figures::changed_lines(&old, &new);
+        assert!(!changed.is_empty(), "{after} is {before}");
+        // The runtime ends where the streams begin.
+        let streams = new
+            .iter()
+            .position(|line| line.starts_with("// Streams:"))
+            .unwrap_or_else(|| panic!("no `// Streams:` section in {after}"));
+        for line in changed {
+            assert!(line <= streams, "{after}: {}", new[line - 1]);
         }
     }
 }
 
-/// The server's calls to `recvfrom` (which a `TcpStream` read makes) and
+// The server's calls to `recvfrom` (which a `TcpStream` read makes) and
 /// how many of them failed, while one client sends `messages` messages of
 /// 64 bytes, each after the last came back and the server went to sleep
 /// in `epoll_wait`: so that no message can arrive while the server still

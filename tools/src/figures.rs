@@ -505,7 +505,8 @@ pub fn shown_lines(include: &Include, contents: &str) -> Vec<String> {
     }
 }
 
-fn without_markers(contents: &str) -> Vec<String> {
+/// The lines of `contents` without mdBook's anchor markers.
+pub fn without_markers(contents: &str) -> Vec<String> {
     contents
         .lines()
         .filter(|line| !ANCHOR_MARKER.is_match(line))
