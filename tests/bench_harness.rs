@@ -7,12 +7,12 @@
 //! The run writes to a temporary directory, in a network namespace of its
 //! own (its servers listen on loopback ports the kernel picks).
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use book_tools::process::{self, Run};
+use book_tools::programs;
 use serde_json::Value;
 
 const RUNS: usize = 2;
@@ -26,39 +26,6 @@ const SERVED: [&str; 7] = [
     "raw-epoll",
 ];
 
-/// The debug build of the harness, built once for this test process.
-fn harness() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "build",
-                "--locked",
-                "-p",
-                "book-bench",
-                "--bin",
-                "book-bench",
-            ])
-            .arg("--message-format=json-render-diagnostics")
-            .output()
-            .expect("running cargo build -p book-bench");
-        assert!(
-            output.status.success(),
-            "cargo build -p book-bench failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find_map(|message| {
-                Some(PathBuf::from(message["executable"].as_str()?))
-            })
-            .expect("cargo reported no executable for book-bench")
-    })
-}
-
 /// One tiny run of every workload, and the data file it wrote.
 struct TinyRun {
     run: Run,
@@ -70,7 +37,7 @@ fn tiny_run() -> &'static TinyRun {
     static RUN: OnceLock<TinyRun> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let mut command = Command::new(harness());
+        let mut command = Command::new(programs::bench_harness());
         command
             .args(["all", "--tiny", "--runs", &RUNS.to_string(), "--out"])
             .arg(dir.path());

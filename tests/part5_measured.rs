@@ -21,9 +21,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use book_tools::strace::Counted;
@@ -426,37 +426,13 @@ fn the_checker_catches_a_wrong_or_unmarked_number() {
     });
 }
 
-/// The debug build of the harness, built once for this test process.
-fn harness() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(root())
-            .args(["build", "--locked", "-p", "book-bench", "--bin"])
-            .args(["book-bench", "--message-format=json-render-diagnostics"])
-            .output()
-            .expect("running cargo build -p book-bench");
-        assert!(
-            output.status.success(),
-            "cargo build -p book-bench failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find_map(|m| Some(PathBuf::from(m["executable"].as_str()?)))
-            .expect("cargo reported no executable for book-bench")
-    })
-}
-
 #[test]
 fn the_plots_are_drawn_from_the_committed_data() {
     at_its_claim("the_plots_are_drawn_from_the_committed_data", || {
         let dir = tempfile::tempdir().unwrap();
         let copy = dir.path().join("results.json");
         std::fs::copy(root().join(DATA), &copy).unwrap();
-        let output = Command::new(harness())
+        let output = Command::new(programs::bench_harness())
             .arg("plot")
             .arg(&copy)
             .output()
@@ -804,16 +780,9 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
     command
         .args(["-f", "-c", "-e", "trace=recvfrom", "-o"])
         .arg(&summary)
-        .arg(harness())
-        .args(["server", contender, "echo"])
-        .stdout(Stdio::piped());
-    let mut traced = KilledOnDrop(command.spawn().expect("starting strace"));
-    let mut first_line = String::new();
-    BufReader::new(traced.0.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    // `listening on 127.0.0.1:PORT`: a port the kernel chose.
-    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
+        .arg(programs::bench_harness())
+        .args(["server", contender, "echo"]);
+    let (mut traced, address) = spawn_listening(command);
     let server = traced.server_pid();
 
     let mut client = TcpStream::connect(&address).unwrap();
@@ -829,10 +798,10 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
         assert_eq!(echo, message);
     }
     wait_until_in_epoll_wait(server);
-    // Killing the server ends strace, which writes its summary then.
+    // Killing the server ends strace: it writes its summary, then ends as
+    // its tracee did, killed.
     // SAFETY: `kill` takes no pointers.
     assert_eq!(unsafe { libc::kill(server as i32, libc::SIGKILL) }, 0);
-    // strace writes its summary, then ends as its tracee did: killed.
     traced.0.wait().unwrap();
     let text = std::fs::read_to_string(&summary).unwrap();
     book_tools::strace::counted(&text, "recvfrom")
@@ -859,6 +828,23 @@ impl KilledOnDrop {
     }
 }
 
+/// Starts `command`, a harness server or strace running one, and reads the
+/// address the server prints first: `listening on 127.0.0.1:PORT`, a port
+/// the kernel chose.
+fn spawn_listening(mut command: Command) -> (KilledOnDrop, String) {
+    command.stdout(Stdio::piped());
+    let spawned = command.spawn();
+    let mut child = KilledOnDrop(
+        spawned.unwrap_or_else(|e| panic!("starting {command:?}: {e}")),
+    );
+    let mut first_line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
+    (child, address)
+}
+
 impl Drop for KilledOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -870,7 +856,11 @@ impl Drop for KilledOnDrop {
 /// (or `epoll_pwait`), as `/proc/PID/syscall` shows: its loop has handled
 /// everything there was and waits for the next event.
 fn wait_until_in_epoll_wait(pid: u32) {
+    // x86_64 has both calls; newer architectures only `epoll_pwait`.
+    #[cfg(target_arch = "x86_64")]
     let waits = [libc::SYS_epoll_wait, libc::SYS_epoll_pwait];
+    #[cfg(not(target_arch = "x86_64"))]
+    let waits = [libc::SYS_epoll_pwait];
     let file = format!("/proc/{pid}/syscall");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -916,19 +906,9 @@ fn part_fours_runtime_reads_twice_per_message_and_the_tuned_one_once() {
 
 /// The harness's echo server with `contender`, and its address.
 fn start_echo_server(contender: &str) -> (KilledOnDrop, String) {
-    let mut command = Command::new(harness());
-    command
-        .args(["server", contender, "echo"])
-        .stdout(Stdio::piped());
-    let mut server =
-        KilledOnDrop(command.spawn().expect("starting the server"));
-    let mut first_line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    // `listening on 127.0.0.1:PORT`: a port the kernel chose.
-    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
-    (server, address)
+    let mut command = Command::new(programs::bench_harness());
+    command.args(["server", contender, "echo"]);
+    spawn_listening(command)
 }
 
 /// Sends `signal` to process `pid` and waits until it has stopped (`T` in

@@ -8,10 +8,13 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 use crate::Project;
 use crate::listings::{self, Built};
@@ -33,6 +36,32 @@ pub fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         listings::build(&project()).expect("the listings build")
+    })
+}
+
+/// Part Five's benchmark harness (`bench/`, package `book-bench`), a debug
+/// build made once per test process: the tests run it at a tiny size, or
+/// start its servers one at a time.
+pub fn bench_harness() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(&project().root)
+            .args(["build", "--locked", "-p", "book-bench", "--bin"])
+            .args(["book-bench", "--message-format=json-render-diagnostics"])
+            .output()
+            .expect("running cargo build -p book-bench");
+        assert!(
+            output.status.success(),
+            "cargo build -p book-bench failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find_map(|m| Some(PathBuf::from(m["executable"].as_str()?)))
+            .expect("cargo reported no executable for book-bench")
     })
 }
 
