@@ -27,11 +27,10 @@ use book_tools::programs::{self, built, run_beside_others};
 #[path = "support/promised_output.rs"]
 mod promised_output;
 
-// The final runtime, included as Part Five's benchmarks include it, for
-// the one claim about the runtime itself rather than about a program.
-#[allow(dead_code)]
-#[path = "../listings/part4-faults/sturdy_server.rs"]
-mod sturdy;
+// The final runtime, from the listings library as Part Five's benchmarks
+// use it, for the one claim about the runtime itself rather than about a
+// program.
+use listings::sturdy;
 
 use promised_output::part4_faults as promised;
 

@@ -29,16 +29,12 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 #[path = "support/promised_output.rs"]
 mod promised_output;
 
-// The final program of Part Four, as a module. Its `main` and the demo's
-// clients go unused here.
-#[allow(dead_code)]
-#[path = "../listings/part4-ident/ident_server.rs"]
-mod ident_server;
-
-use ident_server::{
-    AsyncRead, AsyncWrite, IDENT_PORT, InvalidPort, Lines, MAX_LINE, PortPair,
-    Stream, UserId, parse_query, serve_queries,
+// The ident server and its streams, from the listings library.
+use listings::ident::{
+    self, IDENT_PORT, InvalidPort, MAX_LINE, PortPair, UserId, parse_query,
+    serve_queries,
 };
+use listings::streams::{AsyncRead, AsyncWrite, Lines, Stream};
 use promised_output::part4_ident as promised;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -209,7 +205,7 @@ fn out_of_range_ports_are_invalid_and_echoed() {
         ("99999, 23", "99999, 23 : ERROR : INVALID-PORT\r\n"),
         ("hello", "0, 0 : ERROR : INVALID-PORT\r\n"),
     ] {
-        let answer = ident_server::answer(line.as_bytes(), &mut nobody);
+        let answer = ident::answer(line.as_bytes(), &mut nobody);
         assert_eq!(run_by_hand(answer), reply);
     }
 }

@@ -1,10 +1,6 @@
-//! The final runtime of Part Four (`listings/part4-ident/ident_server.rs`,
-//! whose runtime is `listings/part4-faults/sturdy_server.rs` unchanged),
-//! serving the benchmarks' workloads. The listing is a module of this
-//! program, included as it is; its `main` and ident server are not used.
+//! The final runtime of Part Four (`listings::sturdy`, on which the ident
+//! server runs), serving the benchmarks' workloads.
 
-#[allow(dead_code)]
-#[path = "../../listings/part4-ident/ident_server.rs"]
-mod runtime;
+use listings::sturdy as runtime;
 
 include!("book_workloads.rs");

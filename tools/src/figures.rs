@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -21,9 +20,8 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::includes::{
-    ANCHOR_END, ANCHOR_START, Include, includes_in, normalize,
-};
+use crate::assemble::{ANCHOR_MARKER, assemble};
+use crate::includes::{Include, includes_in, normalize};
 use crate::markdown::{LineIndex, info_tokens};
 use crate::{Problem, Project};
 
@@ -41,10 +39,6 @@ pub const PLAYGROUND: &str = "https://play.rust-lang.org/";
 static CHANGES_SINCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^<!--\s*changes-since:\s*(\S+)\s*-->\s*$").unwrap()
 });
-
-/// mdBook's anchor markers, which never reach the reader.
-static ANCHOR_MARKER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"ANCHOR(_END)?:\s*[\w-]+").unwrap());
 
 /// What the captions need from `book.toml`.
 #[derive(Debug, Clone)]
@@ -325,6 +319,9 @@ fn annotate_chapter(
     let mut problems = Vec::new();
     let mut out = String::with_capacity(chapter.content.len() * 2);
     let mut copied = 0;
+    // The first block of each program on the page: it carries the whole
+    // program, and the later ones link back to it.
+    let mut carriers: BTreeMap<&Path, &ListingBlock> = BTreeMap::new();
     // How many times each file has been shown in this chapter so far.
     let mut shown: BTreeMap<&Path, usize> = BTreeMap::new();
 
@@ -337,19 +334,22 @@ fn annotate_chapter(
 
         let figure = if block.is_output_sample() {
             output_figure(chapter, block, numbers)
+                .map(|open| (open, fence.trim_end().to_owned()))
         } else {
+            let carrier = *carriers.entry(&block.file).or_insert(block);
             let times = shown.entry(&block.file).or_default();
             *times += 1;
-            listing_figure(project, settings, chapter, block, numbers, *times)
+            let place = Place {
+                carrier,
+                times_shown: *times,
+            };
+            listing_figure(project, settings, chapter, block, place, numbers)
         };
         match figure {
-            Ok(open) => {
+            Ok((open, fence)) => {
                 out.push_str(&open);
-                out.push_str(fence);
-                if !fence.ends_with('\n') {
-                    out.push('\n');
-                }
-                out.push_str("\n</figure>\n\n");
+                out.push_str(&fence);
+                out.push_str("\n\n</figure>\n\n");
             }
             Err(message) => problems.push(at(message)),
         }
@@ -362,49 +362,95 @@ fn annotate_chapter(
     }
 }
 
-/// The opening of a listing's figure, caption included.
+/// Where a block stands among the blocks of its program on its page.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    /// The program's first block on the page.
+    carrier: &'a ListingBlock,
+    /// 1 for the first block, 2 for the next, ...
+    times_shown: usize,
+}
+
+/// A listing's figure: its opening, caption included, and its fenced
+/// block with the program assembled (`assemble.rs`).
+///
+/// The first block of a program on a page (its `carrier`) holds the whole
+/// program, the lines outside the anchor hidden: that block runs, links
+/// to the Playground and is what the tests compile. A later block of the
+/// same program holds only its anchored lines, runs nothing and links
+/// back to the first, so the page carries each program once.
 fn listing_figure(
     project: &Project,
     settings: &Settings,
     chapter: &Chapter,
     block: &ListingBlock,
+    place: Place,
     numbers: &HashMap<PathBuf, Numbered>,
-    times_shown: usize,
-) -> std::result::Result<String, String> {
-    let contents = read(project, &block.file)?;
-    if block.include.selector.is_none() && ANCHOR_MARKER.is_match(&contents) {
+) -> std::result::Result<(String, String), String> {
+    let carrier = place.carrier;
+    let program = assemble(project, &block.file).map_err(|p| p.to_string())?;
+    let anchor = block.include.selector.as_deref();
+    let is_carrier = place.times_shown == 1;
+    let whole = is_carrier && block.include.kind == "rustdoc_include";
+    let (body, shown) = match anchor {
+        _ if whole => {
+            let body = program.with_hidden_lines(anchor)?;
+            (body, program.unmarked_lines())
+        }
+        Some(anchor) => {
+            let lines = program.excerpt(anchor)?;
+            (lines.join("\n") + "\n", lines)
+        }
+        None => {
+            let lines = program.unmarked_lines();
+            (lines.join("\n") + "\n", lines)
+        }
+    };
+    if !is_carrier && block.is_runnable() && !carrier.is_runnable() {
         return Err(format!(
-            "{} has anchors: include one of them, or the reader sees the \
-             ANCHOR comments",
-            block.include.path
+            "{} runs from its first block on this page (line {}), which \
+             has no Run button: give that block this block's fence",
+            block.include.path, carrier.line
         ));
     }
-    let shown = shown_lines(&block.include, &contents);
+    let info = if whole {
+        block.info.clone()
+    } else {
+        excerpt_info(&block.info)
+    };
+    let fence = format!("```{info}\n{body}```");
+
     let numbered = &numbers[&block.file];
-    let (label, id) = if times_shown == 1 {
+    let (label, id) = if is_carrier {
         (numbered.label.clone(), numbered.id.clone())
     } else {
-        let suffix = char::from(b'a' + (times_shown.min(26) - 1) as u8);
+        let suffix = char::from(b'a' + (place.times_shown.min(26) - 1) as u8);
         (
             format!("{} (continued)", numbered.label),
             format!("{}-{suffix}", numbered.id),
         )
     };
-
+    let runnable = whole && block.is_runnable();
     let mut attributes = format!(
-        r#"class="listing" id="{id}" data-file="{}" data-runnable="{}""#,
+        r#"class="listing" id="{id}" data-file="{}" data-runnable="{runnable}""#,
         block.file.display(),
-        block.is_runnable()
     );
     let mut caption = format!(
         r##"<a class="listing-number" href="#{id}">{label}</a> <a class="listing-source" href="{}"><code>{}</code></a>"##,
         escape(&settings.source_url(&block.file)),
         escape(&file_name(&block.file)),
     );
+    if !is_carrier {
+        let _ = write!(
+            caption,
+            r##" <a class="listing-whole" href="#{}">the whole program</a>"##,
+            numbered.id
+        );
+    }
 
     if let Some((previous, _, _)) = &block.changes_since {
-        let before = read(project, previous)?;
-        let changed = changed_lines(&without_markers(&before), &shown);
+        let before = earlier_lines(project, previous)?;
+        let changed = changed_lines(&before, &shown);
         let Some(earlier) = numbers.get(previous) else {
             return Err(format!(
                 "changes-since names {}, which the book never shows",
@@ -425,9 +471,8 @@ fn listing_figure(
         );
     }
 
-    if block.is_runnable() {
-        let program = shown.join("\n") + "\n";
-        match playground_url(&program, &settings.edition) {
+    if runnable {
+        match playground_url(&program.text(), &settings.edition) {
             Some(url) => {
                 let _ = write!(
                     caption,
@@ -440,9 +485,27 @@ fn listing_figure(
             ),
         }
     }
-    Ok(format!(
+    let open = format!(
         "<figure {attributes}>\n<figcaption>{caption}</figcaption>\n\n"
-    ))
+    );
+    Ok((open, fence))
+}
+
+/// The fence of a later excerpt: still Rust, but neither run nor tested
+/// on its own (its program is, through its first block).
+fn excerpt_info(info: &str) -> String {
+    let language = info_tokens(info).next().unwrap_or("rust");
+    format!("{language},ignore")
+}
+
+/// The lines a `changes-since` compares with: an earlier program as the
+/// page holds it, or a module of the library as its file reads.
+fn earlier_lines(
+    project: &Project,
+    previous: &Path,
+) -> std::result::Result<Vec<String>, String> {
+    let program = assemble(project, previous).map_err(|p| p.to_string())?;
+    Ok(program.unmarked_lines())
 }
 
 /// The opening of the figure around a program's sample output.
@@ -470,11 +533,6 @@ fn output_figure(
     ))
 }
 
-fn read(project: &Project, file: &Path) -> std::result::Result<String, String> {
-    fs::read_to_string(project.root.join(file))
-        .map_err(|e| format!("reading {}: {e}", file.display()))
-}
-
 /// A link to a numbered listing from `chapter`.
 fn href(chapter: &Path, target: &Numbered) -> String {
     if target.chapter == chapter {
@@ -493,35 +551,10 @@ fn file_name(file: &Path) -> String {
         .to_string()
 }
 
-/// The lines of `contents` that mdBook puts in the block for `include`, as
-/// the page's code holds them (hidden lines included, without their `# `):
-/// everything but anchor markers for a `rustdoc_include` or a whole file,
-/// only the anchored lines for an `include` of an anchor.
-pub fn shown_lines(include: &Include, contents: &str) -> Vec<String> {
-    match (&include.selector, include.kind.as_str()) {
-        (Some(anchor), "include") => anchored_lines(contents, anchor),
-        (Some(_), _) => without_markers(contents),
-        (None, _) => contents.lines().map(str::to_owned).collect(),
-    }
-}
-
 /// The lines of `contents` without mdBook's anchor markers.
 pub fn without_markers(contents: &str) -> Vec<String> {
     contents
         .lines()
-        .filter(|line| !ANCHOR_MARKER.is_match(line))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn anchored_lines(contents: &str, anchor: &str) -> Vec<String> {
-    let names = |regex: &Regex, line: &str| {
-        regex.captures(line).is_some_and(|cap| &cap[1] == anchor)
-    };
-    let mut lines = contents.lines();
-    lines.by_ref().find(|line| names(&ANCHOR_START, line));
-    lines
-        .take_while(|line| !names(&ANCHOR_END, line))
         .filter(|line| !ANCHOR_MARKER.is_match(line))
         .map(str::to_owned)
         .collect()
@@ -598,6 +631,8 @@ fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     fn lines(text: &str) -> Vec<String> {
@@ -665,27 +700,6 @@ mod tests {
         assert!(playground_url(&program, "2024").is_none());
     }
 
-    #[test]
-    fn shown_lines_follow_mdbook() {
-        let file = "a\n// ANCHOR: x\nb\n// ANCHOR: y\nc\n// ANCHOR_END: y\n\
-                    // ANCHOR_END: x\nd\n";
-        let include = |kind: &str, selector: Option<&str>| Include {
-            line: 1,
-            kind: kind.to_owned(),
-            path: "f.rs".to_owned(),
-            selector: selector.map(str::to_owned),
-        };
-        assert_eq!(
-            shown_lines(&include("rustdoc_include", Some("y")), file),
-            ["a", "b", "c", "d"]
-        );
-        assert_eq!(
-            shown_lines(&include("include", Some("x")), file),
-            ["b", "c"]
-        );
-        assert_eq!(shown_lines(&include("include", Some("y")), file), ["c"]);
-    }
-
     /// A project with two versions of a program and a sample output.
     fn project() -> (tempfile::TempDir, Project, Settings) {
         let dir = tempfile::tempdir().unwrap();
@@ -741,16 +755,30 @@ mod tests {
         );
         assert!(page.contains(r#"id="listing-2-2-b""#));
         assert!(page.contains("Listing 2.2 (continued)"));
-        // `b();` is line 3 of what the block shows; the comment is gone.
-        assert_eq!(page.matches(r#"data-changed-lines="3""#).count(), 2);
+        // The first block of two.rs carries the whole program, the lines
+        // outside the anchor hidden; the second only the excerpt, which
+        // runs nothing and links back. `b();` is line 3 of the first and
+        // line 2 of the second; the comment is gone.
+        assert!(
+            page.contains(
+                "```rust\n# fn main() {\n    a();\n    b();\n# }\n```"
+            )
+        );
+        assert!(page.contains("```rust,ignore\n    a();\n    b();\n```"));
+        assert!(page.contains(
+            r##"<a class="listing-whole" href="#listing-2-2">the whole program</a>"##
+        ));
+        assert_eq!(page.matches(r#"data-changed-lines="3""#).count(), 1);
+        assert_eq!(page.matches(r#"data-changed-lines="2""#).count(), 1);
         assert!(!page.contains("changes-since"));
         assert!(
             page.contains(
                 "https://example.org/blob/main/listings/part2/two.rs"
             )
         );
-        // Only the runnable blocks link to the Playground.
+        // Only the blocks that run link to the Playground.
         assert_eq!(page.matches("playground-link").count(), 2);
+        assert_eq!(page.matches(r#"data-runnable="true""#).count(), 2);
         assert!(page.contains(r##"data-output-of="listings/part2/two.rs""##));
         assert!(
             page.contains(
@@ -786,15 +814,5 @@ mod tests {
               which does not exist"
             ]
         );
-    }
-
-    #[test]
-    fn a_whole_file_with_anchors_is_refused() {
-        let problems = annotate(
-            "# Two\n\n```rust\n{{#rustdoc_include ../listings/part2/two.rs}}\n```\n",
-        )
-        .unwrap_err();
-        assert_eq!(problems.len(), 1);
-        assert!(problems[0].contains("two.rs has anchors"), "{problems:?}");
     }
 }

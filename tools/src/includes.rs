@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use anyhow::Result;
 use regex::Regex;
 
+use crate::assemble::{assemble, module_file};
 use crate::markdown::LineIndex;
 use crate::{Problem, Project};
 
@@ -84,6 +85,24 @@ pub fn check_chapter(
             Problem::new(&chapter_file, include.line, message)
         };
         let target = chapter_dir.join(&include.path);
+        if let Some(program) = program_path(project, &target) {
+            match (assemble(project, &program), include.selector.as_deref()) {
+                (Err(problem), _) => problems.push(at(problem.to_string())),
+                (Ok(program), Some(anchor)) if !is_line_range(anchor) => {
+                    if let Err(why) = program.anchored(anchor) {
+                        problems.push(at(why));
+                    }
+                }
+                (Ok(_), _) => {}
+            }
+            if include
+                .selector
+                .as_deref()
+                .is_none_or(|s| !is_line_range(s))
+            {
+                continue;
+            }
+        }
         let Ok(contents) = fs::read_to_string(&target) else {
             problems.push(at(format!(
                 "{{{{#{}}}}} names {}, which does not exist",
@@ -93,10 +112,7 @@ pub fn check_chapter(
         };
         match include.selector.as_deref() {
             None => {}
-            Some(selector)
-                if selector
-                    .starts_with(|c: char| c.is_ascii_digit() || c == ':') =>
-            {
+            Some(selector) if is_line_range(selector) => {
                 problems.push(at(format!(
                     "{{{{#{}}}}} selects lines by number ({}:{selector}); \
                      use an anchor instead, line numbers drift",
@@ -111,6 +127,26 @@ pub fn check_chapter(
         }
     }
     problems
+}
+
+/// `10:20`, `:20` or `10`: lines by number rather than by anchor.
+fn is_line_range(selector: &str) -> bool {
+    selector.starts_with(|c: char| c.is_ascii_digit() || c == ':')
+}
+
+/// A program of `listings/` that `target` (as a chapter names it) is,
+/// relative to the project root; `None` for any other file.
+pub(crate) fn program_path(
+    project: &Project,
+    target: &Path,
+) -> Option<PathBuf> {
+    let file = normalize(target);
+    let root = normalize(&project.root);
+    let file = file.strip_prefix(&root).unwrap_or(&file);
+    let is_program = file.starts_with("listings")
+        && file.extension().is_some_and(|ext| ext == "rs")
+        && project.root.join(file).is_file();
+    is_program.then(|| file.to_path_buf())
 }
 
 /// Checks that `anchor` opens and closes in `contents` around at least one
@@ -159,9 +195,31 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
             .unwrap()
             .to_path_buf();
         for include in includes_in(&project.read_chapter(&chapter)?) {
-            let file = normalize(&chapter_dir.join(&include.path));
+            let target = chapter_dir.join(&include.path);
+            let file = normalize(&target);
+            let program = program_path(project, &target)
+                .and_then(|program| assemble(project, &program).ok());
+            // A program shows the library modules it is assembled with,
+            // and an anchor in one of them is shown where it lies.
+            if let Some(program) = &program {
+                used_files.extend(
+                    program
+                        .modules
+                        .iter()
+                        .map(|m| project.root.join(module_file(m))),
+                );
+            }
             if let Some(anchor) = include.selector {
-                used_anchors.insert((file.clone(), anchor));
+                let lies_in = program
+                    .as_ref()
+                    .and_then(|p| {
+                        p.anchored(&anchor)
+                            .ok()
+                            .map(|(s, _)| p.lines[s - 1].file.clone())
+                    })
+                    .flatten()
+                    .map_or(file.clone(), |f| project.root.join(f));
+                used_anchors.insert((lies_in, anchor));
             }
             used_files.insert(file);
         }
@@ -244,7 +302,7 @@ mod tests {
         let problems = check_chapter(&project, Path::new("ch.md"), text);
         assert_eq!(
             problems[0].to_string(),
-            "src/ch.md:3: ../listings/prog.rs: no `ANCHOR: renamed` in this file"
+            "src/ch.md:3: no `ANCHOR: renamed` in listings/prog.rs"
         );
     }
 

@@ -6,6 +6,7 @@
 //! at the sentence to fix.
 
 pub mod actionlint;
+pub mod assemble;
 pub mod browser;
 pub mod claims;
 pub mod compile_fail;

@@ -6,6 +6,9 @@
 //! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
 //! cargo book install-tools       install the pinned mdBook tools into .tools/,
 //!                                and what the browser tests drive
+//! cargo book assemble FILE [OUT] a program of listings/ as the one file the
+//!                                page runs (its library modules inlined),
+//!                                to OUT or stdout
 //! cargo book preprocess          (run by mdBook: the include check)
 //! ```
 
@@ -54,6 +57,14 @@ fn run(args: Vec<String>) -> Result<()> {
             pinned::ensure_installed(&project)?;
             browser::ensure_installed(&project).map(|_| ())
         }
+        Some("assemble") => {
+            let Some(file) = rest.first() else {
+                bail!(
+                    "usage: cargo book assemble listings/PART/PROGRAM.rs [OUT]"
+                );
+            };
+            assemble(&project, file, rest.get(1))
+        }
         Some("preprocess") => match rest.first().map(String::as_str) {
             // mdBook asks whether a renderer is supported: all are.
             Some("supports") => Ok(()),
@@ -63,7 +74,7 @@ fn run(args: Vec<String>) -> Result<()> {
             ),
         },
         _ => bail!(
-            "usage: cargo book serve|build|mdbook-test|install-tools (see README.md)"
+            "usage: cargo book serve|build|mdbook-test|install-tools|assemble (see README.md)"
         ),
     }
 }
@@ -79,6 +90,22 @@ fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
     into_result(links::check(project, &dest.join("html"))?)?;
     eprintln!("The book is in {}", dest.join("html").display());
     Ok(())
+}
+
+/// Writes the assembled program: what Run sends, ready to copy.
+fn assemble(project: &Project, file: &str, out: Option<&String>) -> Result<()> {
+    let path = std::path::absolute(file)?;
+    let relative = path.strip_prefix(&project.root).unwrap_or(&path);
+    let program = book_tools::assemble::assemble(project, relative)
+        .map_err(|problem| anyhow::anyhow!("{problem}"))?;
+    match out {
+        Some(out) => std::fs::write(out, program.text())
+            .with_context(|| format!("writing {out}")),
+        None => {
+            print!("{}", program.text());
+            Ok(())
+        }
+    }
 }
 
 fn exec(mut command: Command) -> Result<()> {

@@ -1,0 +1,321 @@
+//! The ident protocol (RFC 1413) and a server for it, on the sturdy
+//! runtime: Part Four's last program serves it, and Part Five measures it.
+//!
+//! A client sends queries such as `8113, 40000`: a TCP connection, by its
+//! port on the server's side and its port on the client's. The server
+//! finds the owner of that connection in the kernel's table and answers
+//! `8113, 40000 : USERID : UNIX : alice`, or an `ERROR`.
+
+use std::ffi::CStr;
+use std::fs::File;
+use std::future::poll_fn;
+use std::io::{self, BufRead, BufReader};
+use std::mem;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::pin::{Pin, pin};
+use std::task::Poll;
+use std::time::Duration;
+
+use super::streams::{AsyncRead, AsyncWrite, Lines, Stream, write_all};
+use super::sturdy::{Async, sleep, spawn, spawn_blocking};
+
+// The ident protocol, RFC 1413.
+
+// ANCHOR: parse
+/// The two ports that a query names: the connection's port on this
+/// machine, where the ident server runs, and its port on the client's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortPair {
+    pub server: u16,
+    pub client: u16,
+}
+
+/// A query that names no connection. The reply repeats the two numbers
+/// it did give, or `0, 0` if it gave no two numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidPort {
+    pub server: u32,
+    pub client: u32,
+}
+
+/// Reads a query, `<port-on-server> , <port-on-client>`, from one line
+/// (without its line end). Any bytes at all are a valid argument.
+pub fn parse_query(line: &[u8]) -> Result<PortPair, InvalidPort> {
+    let no_numbers = InvalidPort {
+        server: 0,
+        client: 0,
+    };
+    let Some(comma) = line.iter().position(|&b| b == b',') else {
+        return Err(no_numbers);
+    };
+    let (before, after) = (&line[..comma], &line[comma + 1..]);
+    let (Some(server), Some(client)) = (number(before), number(after)) else {
+        return Err(no_numbers);
+    };
+    match (port(server), port(client)) {
+        (Some(server), Some(client)) => Ok(PortPair { server, client }),
+        _ => Err(InvalidPort { server, client }),
+    }
+}
+
+/// One to five decimal digits, as the RFC's grammar has them, with any
+/// spaces and tabs around them. Five digits fit a `u32` with room to
+/// spare, so the arithmetic cannot overflow.
+fn number(field: &[u8]) -> Option<u32> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = field.iter().position(|b| !blank(b))?;
+    let end = field.iter().rposition(|b| !blank(b))? + 1;
+    let digits = &field[start..end];
+    if digits.len() > 5 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
+}
+
+/// TCP ports run from 1 to 65535.
+fn port(n: u32) -> Option<u16> {
+    u16::try_from(n).ok().filter(|&port| port != 0)
+}
+// ANCHOR_END: parse
+
+// ANCHOR: answer
+/// Who owns a connection, as a reply names them: an operating system
+/// (`UNIX`, or `OTHER` for an identifier that is not a user name) and
+/// the identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserId {
+    pub opsys: &'static str,
+    pub id: String,
+}
+
+/// The reply to one query line, ending in CR LF. `owner` finds who owns
+/// the connection, if anyone does.
+pub async fn answer<F, L>(line: &[u8], owner: &mut F) -> String
+where
+    F: FnMut(PortPair) -> L,
+    L: Future<Output = Option<UserId>>,
+{
+    match parse_query(line) {
+        Ok(ports) => {
+            let PortPair { server, client } = ports;
+            match owner(ports).await {
+                Some(UserId { opsys, id }) => {
+                    format!("{server}, {client} : USERID : {opsys} : {id}\r\n")
+                }
+                None => format!("{server}, {client} : ERROR : NO-USER\r\n"),
+            }
+        }
+        Err(InvalidPort { server, client }) => {
+            format!("{server}, {client} : ERROR : INVALID-PORT\r\n")
+        }
+    }
+}
+// ANCHOR_END: answer
+
+// ANCHOR: connection
+/// The longest query line, line end included. The RFC lets a client give
+/// up on a reply after 1000 bytes without a line end; we hold queries to
+/// the same limit.
+pub const MAX_LINE: usize = 1000;
+
+/// Answers the queries that arrive on `reader`, one reply each, in order,
+/// on `writer`, until the client closes the connection or breaks a rule:
+/// a line over `MAX_LINE` bytes, a last line without its end, or more
+/// than `idle` spent waiting for a query or for the client to take a
+/// reply. Then the connection is closed without a reply, which the RFC
+/// tells clients to read as `ERROR : UNKNOWN-ERROR`.
+pub async fn serve_queries<R, W, F, L>(
+    reader: R,
+    mut writer: W,
+    mut owner: F,
+    idle: Duration,
+) -> io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite,
+    F: FnMut(PortPair) -> L,
+    L: Future<Output = Option<UserId>>,
+{
+    let timed_out = || io::Error::from(io::ErrorKind::TimedOut);
+    let mut lines = Lines::new(reader, MAX_LINE);
+    loop {
+        let line = match timeout(idle, lines.next()).await {
+            Some(Some(line)) => line?,
+            Some(None) => return Ok(()),
+            None => return Err(timed_out()),
+        };
+        let reply = answer(&line, &mut owner).await;
+        let written = timeout(idle, write_all(&mut writer, reply.as_bytes()));
+        written.await.ok_or_else(timed_out)??;
+    }
+}
+
+/// Runs `future` for at most `limit`: `None` if the time ran out first.
+pub async fn timeout<F: Future>(
+    limit: Duration,
+    future: F,
+) -> Option<F::Output> {
+    let mut future = pin!(future);
+    let mut timer = sleep(limit);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        Pin::new(&mut timer).poll(cx).map(|()| None)
+    })
+    .await
+}
+// ANCHOR_END: connection
+
+// ANCHOR: owner
+/// Finds who owns the TCP connection between port `ports.server` of this
+/// machine and port `ports.client` of the client. The addresses are the
+/// ones of the query's own connection: a client may ask only about its
+/// connections with us (RFC 1413, section 3).
+pub fn find_owner(
+    here: SocketAddr,
+    peer: SocketAddr,
+    ports: PortPair,
+) -> Option<UserId> {
+    let local = SocketAddr::new(here.ip(), ports.server);
+    let remote = SocketAddr::new(peer.ip(), ports.client);
+    let uid = owner_uid(local, remote).ok()??;
+    Some(match user_name(uid) {
+        Some(name) => UserId {
+            opsys: "UNIX",
+            id: name,
+        },
+        // A user id without a name is not what a UNIX reply promises (a
+        // name to mail or finger), so it goes out as OTHER.
+        None => UserId {
+            opsys: "OTHER",
+            id: uid.to_string(),
+        },
+    })
+}
+
+/// Looks up the established connection `local` <-> `remote` in Linux's
+/// table of TCP sockets and returns the user id of its owner. The table
+/// is read a line at a time, so its size costs time but not memory.
+fn owner_uid(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<u32>> {
+    let table = match local {
+        SocketAddr::V4(_) => "/proc/net/tcp",
+        SocketAddr::V6(_) => "/proc/net/tcp6",
+    };
+    let (local, remote) = (kernel_format(local), kernel_format(remote));
+    let mut lines = BufReader::new(File::open(table)?).lines();
+    lines.next(); // the column headings
+    for line in lines {
+        let line = line?;
+        // sl, local address, remote address, state, queues, timer,
+        // retransmits, uid, ...
+        let columns: Vec<&str> = line.split_whitespace().take(8).collect();
+        let &[_, l, r, state, _, _, _, uid] = columns.as_slice() else {
+            continue;
+        };
+        // 01: ESTABLISHED. A closed connection waiting out TIME_WAIT
+        // belongs to nobody, and its uid column says 0.
+        if l == local && r == remote && state == "01" {
+            return Ok(uid.parse().ok());
+        }
+    }
+    Ok(None)
+}
+
+/// An address as the kernel writes it in `/proc/net/tcp`: the address in
+/// groups of four bytes, each printed as the hexadecimal number those
+/// bytes make in memory, then the port in hexadecimal.
+fn kernel_format(address: SocketAddr) -> String {
+    let bytes = match address.ip() {
+        IpAddr::V4(ip) => ip.octets().to_vec(),
+        IpAddr::V6(ip) => ip.octets().to_vec(),
+    };
+    let mut text = String::new();
+    for group in bytes.chunks(4) {
+        let group = u32::from_ne_bytes(group.try_into().unwrap());
+        text += &format!("{group:08X}");
+    }
+    text + &format!(":{:04X}", address.port())
+}
+
+/// The name of user `uid`, from the password database.
+fn user_name(uid: u32) -> Option<String> {
+    let mut buffer = vec![0 as libc::c_char; 1024];
+    loop {
+        // SAFETY: all-zero bytes are a valid `passwd` (null pointers and
+        // zeros), and `getpwuid_r` fills it in.
+        let mut entry: libc::passwd = unsafe { mem::zeroed() };
+        let mut found = std::ptr::null_mut();
+        // SAFETY: `entry`, `buffer` (with its true length) and `found`
+        // are valid for writing for the whole call.
+        let error = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        // The entry's strings did not fit: try a bigger buffer, up to a
+        // limit no real entry comes near.
+        if error == libc::ERANGE && buffer.len() < 1 << 16 {
+            buffer.resize(buffer.len() * 2, 0);
+            continue;
+        }
+        if error != 0 || found.is_null() {
+            return None;
+        }
+        // SAFETY: on success `pw_name` points to a NUL-terminated string
+        // in `buffer`, which is alive and untouched until we return.
+        let name = unsafe { CStr::from_ptr(entry.pw_name) };
+        return Some(name.to_string_lossy().into_owned());
+    }
+}
+// ANCHOR_END: owner
+
+// ANCHOR: server
+/// The ident server's port. The RFC's is 113, which only a privileged
+/// program may listen on.
+pub const IDENT_PORT: u16 = 8113;
+
+/// Accepts connections until the program ends, each served by a task.
+pub async fn serve_forever(listener: Async<TcpListener>, idle: Duration) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                spawn(async move {
+                    // A connection that fails or breaks a rule is closed
+                    // and reported; the others go on.
+                    if let Err(e) = serve_connection(stream, idle).await {
+                        eprintln!("connection from {peer}: {e}");
+                    }
+                });
+            }
+            // Out of file descriptors: wait for a connection to close
+            // before trying again, as the sturdy server does.
+            Err(e) if is_out_of_descriptors(&e) => {
+                sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => eprintln!("accept: {e}"),
+        }
+    }
+}
+
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// Serves one connection: the queries, answered from the kernel's table.
+pub async fn serve_connection(
+    stream: Async<TcpStream>,
+    idle: Duration,
+) -> io::Result<()> {
+    let here = stream.get_ref().local_addr()?;
+    let peer = stream.get_ref().peer_addr()?;
+    // Reading the password database may wait (for a network directory,
+    // on some machines), so the lookup runs on a thread of its own.
+    let owner = |ports| spawn_blocking(move || find_owner(here, peer, ports));
+    serve_queries(&stream, &stream, owner, idle).await
+}
+// ANCHOR_END: server

@@ -1,0 +1,208 @@
+//! Streams, and reading lines from a socket without blocking: Part
+//! Four's ident chapter adds them to the sturdy runtime.
+//!
+//! A `Stream` yields many values where a future yields one. `AsyncRead`
+//! and `AsyncWrite` are what a socket of the runtime can do when polled,
+//! and `Lines` cuts the bytes that arrive into lines, through a buffer of
+//! bounded size.
+
+use std::future::poll_fn;
+use std::io;
+use std::mem;
+use std::net::TcpStream;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+
+use super::sturdy::Async;
+
+// ANCHOR: stream
+/// A source of values that arrive one at a time: the many-valued cousin
+/// of `Future`. `poll_next` returns `Ready(Some(item))` for each value,
+/// `Pending` (after arranging a wake-up) while the next one is not there
+/// yet, and `Ready(None)` once there will be no more.
+pub trait Stream {
+    type Item;
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Self::Item>>;
+
+    /// A future for the next value: `while let Some(x) = s.next().await`.
+    fn next(&mut self) -> Next<'_, Self>
+    where
+        Self: Unpin + Sized,
+    {
+        Next { stream: self }
+    }
+}
+
+/// The future that `Stream::next` returns.
+pub struct Next<'a, S> {
+    stream: &'a mut S,
+}
+
+impl<S: Stream + Unpin> Future for Next<'_, S> {
+    type Output = Option<S::Item>;
+
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Self::Output> {
+        Pin::new(&mut *self.stream).poll_next(cx)
+    }
+}
+// ANCHOR_END: stream
+
+// ANCHOR: poll_io
+/// Something to read bytes from that returns `Pending` instead of
+/// blocking, and wakes the task when it is worth trying again.
+pub trait AsyncRead {
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>;
+}
+
+/// Something to write bytes to, in the same way.
+pub trait AsyncWrite {
+    fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>;
+}
+
+// The runtime's `read` and `write` futures keep nothing between polls:
+// whether the socket is ready, and who waits for it, is kept in its
+// registration. So polling a new future each time is the same as polling
+// one future again.
+impl AsyncRead for &Async<TcpStream> {
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        pin!(self.read(buf)).poll(cx)
+    }
+}
+
+impl AsyncWrite for &Async<TcpStream> {
+    fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        pin!(self.write(buf)).poll(cx)
+    }
+}
+
+/// Writes all of `buf`. A write may take only part of it; the rest waits,
+/// in this future, for the socket to make room.
+pub async fn write_all(
+    writer: &mut impl AsyncWrite,
+    mut buf: &[u8],
+) -> io::Result<()> {
+    while !buf.is_empty() {
+        match poll_fn(|cx| writer.poll_write(cx, buf)).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => buf = &buf[n..],
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: poll_io
+
+// ANCHOR: lines
+/// The lines that arrive on `reader`, without their line ends (LF, or CR
+/// LF). A line that does not end within `max` bytes is an error, and so
+/// is a last line that the peer never finished; after an error, the
+/// stream ends.
+pub struct Lines<R> {
+    reader: R,
+    /// Bytes read but not returned yet: the start of a line whose end has
+    /// not arrived, or whole lines waiting for their turn. Never more
+    /// than `max` bytes, and nothing at all on an idle connection.
+    buffer: Vec<u8>,
+    /// How many bytes at the front of `buffer` hold no line end, so that
+    /// each byte is searched only once.
+    searched: usize,
+    max: usize,
+    finished: bool,
+}
+
+impl<R> Lines<R> {
+    pub fn new(reader: R, max: usize) -> Lines<R> {
+        Lines {
+            reader,
+            buffer: Vec::new(),
+            searched: 0,
+            max,
+            finished: false,
+        }
+    }
+
+    fn fail(&mut self, error: io::Error) -> Poll<Option<io::Result<Vec<u8>>>> {
+        self.finished = true;
+        Poll::Ready(Some(Err(error)))
+    }
+}
+
+impl<R: AsyncRead + Unpin> Stream for Lines<R> {
+    type Item = io::Result<Vec<u8>>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<io::Result<Vec<u8>>>> {
+        let this = &mut *self;
+        loop {
+            if this.finished {
+                return Poll::Ready(None);
+            }
+            // A whole line in the buffer: cut it off and return it.
+            let unsearched = &this.buffer[this.searched..];
+            if let Some(at) = unsearched.iter().position(|&b| b == b'\n') {
+                // The line keeps the buffer's memory, and what follows it
+                // moves to a new buffer of its size: nothing, usually.
+                let rest = this.buffer.split_off(this.searched + at + 1);
+                let mut line = mem::replace(&mut this.buffer, rest);
+                line.pop();
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                this.searched = 0;
+                return Poll::Ready(Some(Ok(line)));
+            }
+            this.searched = this.buffer.len();
+            // No line end in `max` bytes: stop reading instead of growing.
+            let room = this.max - this.buffer.len();
+            if room == 0 {
+                let message = format!("no line end in {} bytes", this.max);
+                return this
+                    .fail(io::Error::new(io::ErrorKind::InvalidData, message));
+            }
+            // Read into a scratch buffer on the stack, which lives only for
+            // this call, and keep what came.
+            let mut chunk = [0; 512];
+            let chunk = &mut chunk[..room.min(512)];
+            let n = match this.reader.poll_read(cx, chunk) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => return this.fail(e),
+            };
+            if n == 0 {
+                // The end of the stream. Bytes after the last line end
+                // are a line that was never finished.
+                if this.buffer.is_empty() {
+                    this.finished = true;
+                    return Poll::Ready(None);
+                }
+                return this.fail(io::ErrorKind::UnexpectedEof.into());
+            }
+            this.buffer.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+// ANCHOR_END: lines
