@@ -33,8 +33,8 @@ fn listings_are_clippy_clean() {
     let output = Command::new(cargo)
         .current_dir(&project.root)
         .args([
-            "clippy", "--locked", "-p", "listings", "--bins", "--", "-D",
-            "warnings",
+            "clippy", "--locked", "-p", "listings", "--lib", "--bins", "--",
+            "-D", "warnings",
         ])
         .output()
         .expect("cargo clippy (rustup component add clippy)");

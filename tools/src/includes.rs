@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use anyhow::Result;
 use regex::Regex;
 
-use crate::assemble::{assemble, module_file};
+use crate::assemble::{LIBRARY_DIR, assemble, module_file};
 use crate::markdown::LineIndex;
 use crate::{Problem, Project};
 
@@ -225,7 +225,12 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
         }
     }
     let mut problems = Vec::new();
+    // The library's root only lists its modules, which the book shows.
+    let library_root = Path::new(LIBRARY_DIR).join("lib.rs");
     for source in project.listing_sources()? {
+        if source == library_root {
+            continue;
+        }
         let absolute = project.root.join(&source);
         if !used_files.contains(&absolute) {
             problems.push(Problem::new(
