@@ -13,7 +13,7 @@ use book_tools::programs::{self, project};
 use book_tools::project::into_result;
 use book_tools::{
     Problem, claims, exercises, includes, links, mdbook_test, playground,
-    run_locally,
+    run_locally, stages,
 };
 use built_book::built_book;
 use playground_standin::Playground;
@@ -71,6 +71,11 @@ fn every_listing_and_anchor_is_shown_in_a_chapter() {
     assert_no_problems(
         includes::check_everything_is_shown(&project()).unwrap(),
     );
+}
+
+#[test]
+fn every_stage_differs_from_its_parent_only_where_a_chapter_shows_it() {
+    assert_no_problems(stages::check(&project()).unwrap());
 }
 
 #[test]

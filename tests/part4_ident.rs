@@ -30,11 +30,11 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 mod promised_output;
 
 // The ident server and its streams, from the listings library.
-use listings::ident::{
-    self, IDENT_PORT, InvalidPort, MAX_LINE, PortPair, UserId, parse_query,
-    serve_queries,
+use listings::ident::server::{
+    self as ident, IDENT_PORT, InvalidPort, MAX_LINE, PortPair, UserId,
+    parse_query, serve_queries,
 };
-use listings::streams::{AsyncRead, AsyncWrite, Lines, Stream};
+use listings::ident::streams::{AsyncRead, AsyncWrite, Lines, Stream};
 use promised_output::part4_ident as promised;
 
 const SECOND: Duration = Duration::from_secs(1);

@@ -21,13 +21,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
+use book_tools::assemble::assemble;
+use book_tools::programs::{self, project};
+use book_tools::stages;
 use book_tools::strace::Counted;
-use book_tools::{figures, programs};
 use serde_json::Value;
 
 // Each test binary uses only its chapter's part of the module.
@@ -729,6 +731,7 @@ fn at_9000_the_tuned_runtime_is_within_5_percent_of_tokio_wall_below_its_rss_and
 
 const PART_FOUR: &str = "listings/part4-ident/ident_server.rs";
 const TUNED: &str = "listings/part5-measured/tuned_server.rs";
+const TUNED_RUNTIME: &str = "listings/src/tuned.rs";
 
 #[test]
 fn the_tuned_server_answers_exactly_as_part_fours() {
@@ -744,26 +747,29 @@ fn the_tuned_server_answers_exactly_as_part_fours() {
 
 #[test]
 fn the_tuned_listing_changes_only_the_runtime() {
-    // As the reader sees them: without the anchors for mdBook's includes.
-    let shown = |file: &str| {
-        let text = std::fs::read_to_string(root().join(file)).unwrap();
-        figures::without_markers(&text)
+    // The two programs are made of the same files but for the runtime.
+    let files = |program: &str| {
+        let assembled = assemble(&project(), Path::new(program)).unwrap();
+        assembled.files
     };
-    // Both ways round: the lines the tuned listing adds or rewrites, and
-    // the lines of Part Four's it leaves out.
-    for (before, after) in [(PART_FOUR, TUNED), (TUNED, PART_FOUR)] {
-        let (old, new) = (shown(before), shown(after));
-        let changed = figures::changed_lines(&old, &new);
-        assert!(!changed.is_empty(), "{after} is {before}");
-        // The runtime ends where the streams begin.
-        let streams = new
-            .iter()
-            .position(|line| line.starts_with("// Streams:"))
-            .unwrap_or_else(|| panic!("no `// Streams:` section in {after}"));
-        for line in changed {
-            assert!(line <= streams, "{after}: {}", new[line - 1]);
-        }
-    }
+    let (part_four, tuned) = (files(PART_FOUR), files(TUNED));
+    let runtime = |file: &PathBuf| {
+        file.ends_with("sturdy.rs") || file.ends_with("tuned.rs")
+    };
+    let same: Vec<_> = part_four.iter().filter(|f| !runtime(f)).collect();
+    assert!(!same.is_empty());
+    assert_eq!(
+        same,
+        tuned.iter().filter(|f| !runtime(f)).collect::<Vec<_>>()
+    );
+    assert!(tuned.contains(&PathBuf::from(TUNED_RUNTIME)));
+    // And the tuned runtime is Part Four's, but where the chapter shows
+    // a change.
+    let runtime = std::fs::read_to_string(root().join(TUNED_RUNTIME)).unwrap();
+    assert_eq!(stages::parent_of(&runtime).as_deref(), Some("sturdy"));
+    let problems =
+        stages::check_stage(&project(), Path::new(TUNED_RUNTIME)).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
 }
 
 // The server's calls to `recvfrom` (which a `TcpStream` read makes) and

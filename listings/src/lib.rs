@@ -7,9 +7,31 @@
 //! | module | what it is | chapter |
 //! | --- | --- | --- |
 //! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
-//! | [`streams`] | streams, and lines read from a socket | Part Four: ident |
-//! | [`ident`] | the ident protocol (RFC 1413) and its server | Part Four: ident |
+//! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
+//! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
+//! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
+//!
+//! A module that gathers several files and runs on a runtime of the
+//! program's choosing (`ident`) is declared here, with the runtime it
+//! runs on as `runtime`; the book's assembler copies the declaration.
 
-pub mod ident;
-pub mod streams;
+/// Part Four's ident server, with the streams it reads through, on the
+/// sturdy runtime.
+pub mod ident {
+    pub use super::sturdy as runtime;
+    pub mod demo;
+    pub mod server;
+    pub mod streams;
+}
+
 pub mod sturdy;
+pub mod tuned;
+
+/// The same ident server, the same files, on Part Five's tuned runtime.
+#[path = "ident"]
+pub mod tuned_ident {
+    pub use super::tuned as runtime;
+    pub mod demo;
+    pub mod server;
+    pub mod streams;
+}

@@ -56,8 +56,11 @@ pub struct Line {
 pub struct Assembled {
     /// The program's file, relative to the project root.
     pub program: PathBuf,
-    /// The library modules inlined, in the order they appear, by name.
+    /// The library's top-level modules inlined, in the order they appear,
+    /// by name.
     pub modules: Vec<String>,
+    /// The library files inlined, relative to the project root.
+    pub files: Vec<PathBuf>,
     pub lines: Vec<Line>,
 }
 
@@ -79,6 +82,7 @@ pub fn assemble(
 ) -> Result<Assembled, Problem> {
     let text = read(project, program, None)?;
     let mut lines = numbered(&text, program);
+    let library = Library::read(project)?;
 
     // The modules the program names, then the ones those name, each once,
     // a module after every module that names it.
@@ -86,63 +90,212 @@ pub fn assemble(
     let mut queue: Vec<(String, PathBuf, usize)> = uses(&LIBRARY_PATH, &text)
         .map(|(name, line)| (name, program.to_path_buf(), line))
         .collect();
-    let mut texts = Vec::new();
+    let mut bodies = Vec::new();
+    let mut files = Vec::new();
     while !queue.is_empty() {
         let (name, named_in, line) = queue.remove(0);
         if modules.contains(&name) {
             continue;
         }
-        let file = module_file(&name);
-        let module_text = read(project, &file, Some((&named_in, line)))?;
-        queue.extend(
-            uses(&SIBLING_PATH, &module_text)
-                .map(|(sibling, line)| (sibling, file.clone(), line)),
-        );
-        modules.push(name.clone());
-        texts.push((name, file, module_text));
+        let body = library.module(project, &name, (&named_in, line))?;
+        queue.extend(body.uses.iter().cloned());
+        files.extend(body.files.iter().cloned());
+        modules.push(name);
+        bodies.push(body.lines);
     }
     if modules.is_empty() {
         return Ok(Assembled {
             program: program.to_path_buf(),
             modules,
+            files,
             lines,
         });
     }
 
-    let generated = |text: &str| Line {
-        text: text.to_owned(),
-        file: None,
-        number: 0,
-    };
-    let mut names = modules.clone();
+    let mut names = files.clone();
     names.sort();
     lines.push(generated(""));
-    lines.push(generated(&format!(
-        "// The listings library, as much of it as this program uses: {}.",
-        names
-            .iter()
-            .map(|name| module_file(name).display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )));
+    lines.push(generated(
+        "// The listings library, as much of it as this program uses:",
+    ));
+    for file in names {
+        lines.push(generated(&format!("// {}", file.display())));
+    }
     lines.push(generated("#[allow(dead_code)]"));
     lines.push(generated("mod listings {"));
-    for (index, (name, file, text)) in texts.iter().enumerate() {
+    for (index, body) in bodies.into_iter().enumerate() {
         if index > 0 {
             lines.push(generated(""));
         }
-        lines.push(generated(&format!("    pub mod {name} {{")));
-        // Not indented: an excerpt of a module reads as it does in its
-        // file, and a line inside a multi-line string keeps its text.
-        lines.extend(numbered(text, file));
-        lines.push(generated("    }"));
+        lines.extend(body);
     }
     lines.push(generated("}"));
     Ok(Assembled {
         program: program.to_path_buf(),
         modules,
+        files,
         lines,
     })
+}
+
+/// A line the assembler writes itself.
+fn generated(text: &str) -> Line {
+    Line {
+        text: text.to_owned(),
+        file: None,
+        number: 0,
+    }
+}
+
+/// The library's root, `lib.rs`, which declares the top-level modules:
+/// `pub mod sturdy;` for the file `sturdy.rs`, or, for a module that
+/// gathers files of a folder on a stage of the runtime's choosing, an
+/// inline module:
+///
+/// ```text
+/// pub mod ident {
+///     pub use super::sturdy as runtime;
+///     pub mod server;                  // ident/server.rs
+/// }
+///
+/// #[path = "ident"]                    // the same files
+/// pub mod tuned_ident {
+///     pub use super::tuned as runtime;
+///     pub mod server;                  // ident/server.rs
+/// }
+/// ```
+struct Library {
+    /// `lib.rs`, relative to the project root.
+    file: PathBuf,
+    lines: Vec<String>,
+}
+
+/// A module of the library, ready to inline.
+struct Body {
+    /// Its text, wrapped in `pub mod NAME { ... }`.
+    lines: Vec<Line>,
+    /// The library files it is made of.
+    files: Vec<PathBuf>,
+    /// The top-level modules it names, with the place that names them.
+    uses: Vec<(String, PathBuf, usize)>,
+}
+
+/// `#[path = "FILE"]` on a line of its own.
+static PATH_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*#\[path\s*=\s*"([^"]+)"\]\s*$"#).unwrap()
+});
+
+/// `pub mod NAME;` on a line of its own, and its indentation.
+static FILE_MODULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\s*)pub mod (\w+);\s*$").unwrap());
+
+/// An inline module's `pub use super::NAME as ...;`.
+static RUNTIME_CHOICE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*pub use super::(\w+)").unwrap());
+
+impl Library {
+    fn read(project: &Project) -> Result<Library, Problem> {
+        let file = Path::new(LIBRARY_DIR).join("lib.rs");
+        // A project without a library root has file modules only.
+        let text =
+            fs::read_to_string(project.root.join(&file)).unwrap_or_default();
+        Ok(Library {
+            file,
+            lines: text.lines().map(str::to_owned).collect(),
+        })
+    }
+
+    /// The 0-based range of lines of the inline module `name` in `lib.rs`,
+    /// its doc comment and attributes included.
+    fn inline(&self, name: &str) -> Option<(usize, usize)> {
+        let opening = format!("pub mod {name} {{");
+        let open = self.lines.iter().position(|line| *line == opening)?;
+        let close = (open..self.lines.len()).find(|&i| self.lines[i] == "}")?;
+        let mut first = open;
+        while first > 0 {
+            let above = self.lines[first - 1].trim_start();
+            if !(above.starts_with("///") || above.starts_with("#[")) {
+                break;
+            }
+            first -= 1;
+        }
+        Some((first, close))
+    }
+
+    fn module(
+        &self,
+        project: &Project,
+        name: &str,
+        named_at: (&Path, usize),
+    ) -> Result<Body, Problem> {
+        let Some((first, last)) = self.inline(name) else {
+            let file = module_file(name);
+            let text = read(project, &file, Some(named_at))?;
+            let mut lines = vec![generated(&format!("    pub mod {name} {{"))];
+            // Not indented: an excerpt of a module reads as it does in its
+            // file, and a line inside a multi-line string keeps its text.
+            lines.extend(numbered(&text, &file));
+            lines.push(generated("    }"));
+            let uses = uses(&SIBLING_PATH, &text)
+                .map(|(sibling, line)| (sibling, file.clone(), line))
+                .collect();
+            return Ok(Body {
+                lines,
+                files: vec![file],
+                uses,
+            });
+        };
+
+        // Its files are in the folder of its name, or the folder that a
+        // `#[path]` on the module names; the attribute itself has no use
+        // once they are inlined.
+        let mut folder = Path::new(LIBRARY_DIR).join(name);
+        let mut body = Body {
+            lines: Vec::new(),
+            files: Vec::new(),
+            uses: Vec::new(),
+        };
+        let mut path = None;
+        for index in first..=last {
+            let text = &self.lines[index];
+            if !text.starts_with(' ')
+                && let Some(cap) = PATH_ATTRIBUTE.captures(text)
+            {
+                folder = Path::new(LIBRARY_DIR).join(&cap[1]);
+                continue;
+            }
+            let here = Line {
+                text: text.clone(),
+                file: Some(self.file.clone()),
+                number: index + 1,
+            };
+            if let Some(cap) = RUNTIME_CHOICE.captures(text) {
+                body.uses.push((
+                    cap[1].to_owned(),
+                    self.file.clone(),
+                    index + 1,
+                ));
+            }
+            if let Some(cap) = PATH_ATTRIBUTE.captures(text) {
+                path = Some(cap[1].to_owned());
+                continue;
+            }
+            let Some(cap) = FILE_MODULE.captures(text) else {
+                body.lines.push(here);
+                continue;
+            };
+            let (indent, inner) = (&cap[1], &cap[2]);
+            let relative = path.take().unwrap_or(format!("{inner}.rs"));
+            let file = crate::includes::normalize(&folder.join(relative));
+            let text = read(project, &file, Some((&self.file, index + 1)))?;
+            body.lines
+                .push(generated(&format!("{indent}pub mod {inner} {{")));
+            body.lines.extend(numbered(&text, &file));
+            body.lines.push(generated(&format!("{indent}}}")));
+            body.files.push(file);
+        }
+        Ok(body)
+    }
 }
 
 impl Assembled {
@@ -247,11 +400,7 @@ impl Assembled {
     /// The files the program is made of.
     fn files(&self) -> Vec<String> {
         let mut files = vec![self.program.display().to_string()];
-        files.extend(
-            self.modules
-                .iter()
-                .map(|name| module_file(name).display().to_string()),
-        );
+        files.extend(self.files.iter().map(|f| f.display().to_string()));
         files
     }
 

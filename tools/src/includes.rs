@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use anyhow::Result;
 use regex::Regex;
 
-use crate::assemble::{LIBRARY_DIR, assemble, module_file};
+use crate::assemble::{LIBRARY_DIR, assemble};
 use crate::markdown::LineIndex;
 use crate::{Problem, Project};
 
@@ -202,12 +202,8 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
             // A program shows the library modules it is assembled with,
             // and an anchor in one of them is shown where it lies.
             if let Some(program) = &program {
-                used_files.extend(
-                    program
-                        .modules
-                        .iter()
-                        .map(|m| project.root.join(module_file(m))),
-                );
+                used_files
+                    .extend(program.files.iter().map(|f| project.root.join(f)));
             }
             if let Some(anchor) = include.selector {
                 let lies_in = program

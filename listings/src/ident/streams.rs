@@ -13,7 +13,7 @@ use std::net::TcpStream;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
-use super::sturdy::Async;
+use super::runtime::Async;
 
 // ANCHOR: stream
 /// A source of values that arrive one at a time: the many-valued cousin

@@ -16,8 +16,8 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
+use super::runtime::{Async, sleep, spawn, spawn_blocking};
 use super::streams::{AsyncRead, AsyncWrite, Lines, Stream, write_all};
-use super::sturdy::{Async, sleep, spawn, spawn_blocking};
 
 // The ident protocol, RFC 1413.
 

@@ -1,0 +1,230 @@
+//! The rule that keeps the runtime's growth visible: a stage of the
+//! listings library that grows out of another differs from it only where
+//! a chapter shows the change.
+//!
+//! A stage names its parent in its docs, on a line of its own:
+//!
+//! ```text
+//! //! Parent stage: `sturdy`.
+//! ```
+//!
+//! Every line the stage adds or rewrites (a minimal line diff from the
+//! parent, anchor markers left out, as the page diffs them) must lie inside
+//! one of the stage's anchors, and every line it drops must have been next
+//! to one: the chapter includes every anchor (`includes.rs` checks that),
+//! so every change is on a page, highlighted. The stage's own `//!` docs,
+//! which say what it is, may differ freely.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result};
+use regex::Regex;
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use crate::assemble::{ANCHOR_MARKER, LIBRARY_DIR};
+use crate::includes::{ANCHOR_END, ANCHOR_START};
+use crate::{Problem, Project};
+
+static PARENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^//! Parent stage: `(\w+)`").unwrap());
+
+/// A line of a stage, as the page shows it, and what surrounds it.
+struct Shown {
+    text: String,
+    /// 1-based, in the file.
+    number: usize,
+    /// Inside at least one anchor.
+    anchored: bool,
+    /// Part of the `//!` docs at the top.
+    header: bool,
+}
+
+/// The lines of a stage without anchor markers, each with where it is.
+fn shown_lines(text: &str) -> Vec<Shown> {
+    let mut open = 0usize;
+    let mut header = true;
+    let mut lines = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if ANCHOR_START.is_match(line) && !ANCHOR_END.is_match(line) {
+            open += 1;
+        }
+        if ANCHOR_END.is_match(line) {
+            open = open.saturating_sub(1);
+        }
+        if ANCHOR_MARKER.is_match(line) {
+            continue;
+        }
+        header &= line.starts_with("//!");
+        lines.push(Shown {
+            text: line.to_owned(),
+            number: index + 1,
+            anchored: open > 0,
+            header,
+        });
+    }
+    lines
+}
+
+/// The parent a stage's docs name, if any.
+pub fn parent_of(text: &str) -> Option<String> {
+    text.lines()
+        .find_map(|line| PARENT.captures(line).map(|cap| cap[1].to_owned()))
+}
+
+/// Problems with one stage (relative to the project root).
+pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
+    let read = |file: &Path| {
+        fs::read_to_string(project.root.join(file))
+            .with_context(|| format!("reading {}", file.display()))
+    };
+    let text = read(stage)?;
+    let Some(parent) = parent_of(&text) else {
+        return Ok(Vec::new());
+    };
+    let parent_file = Path::new(LIBRARY_DIR).join(&parent).with_extension("rs");
+    let Ok(parent_text) = read(&parent_file) else {
+        return Ok(vec![Problem::new(
+            stage,
+            1,
+            format!(
+                "names parent stage `{parent}`, but there is no {}",
+                parent_file.display()
+            ),
+        )]);
+    };
+    let old = shown_lines(&parent_text);
+    let new = shown_lines(&text);
+    let old_text: Vec<&str> = old.iter().map(|l| l.text.as_str()).collect();
+    let new_text: Vec<&str> = new.iter().map(|l| l.text.as_str()).collect();
+
+    let mut problems = Vec::new();
+    let mut report = |number: usize, what: &str, text: &str| {
+        problems.push(Problem::new(
+            stage,
+            number,
+            format!(
+                "{what} `{parent}` outside every anchor, where no chapter \
+                 shows it: {}",
+                text.trim()
+            ),
+        ));
+    };
+    for op in capture_diff_slices(Algorithm::Lcs, &old_text, &new_text) {
+        match op {
+            DiffOp::Equal { .. } => {}
+            DiffOp::Insert {
+                new_index, new_len, ..
+            }
+            | DiffOp::Replace {
+                new_index, new_len, ..
+            } => {
+                for line in &new[new_index..new_index + new_len] {
+                    if !line.anchored && !line.header {
+                        report(line.number, "changes", &line.text);
+                    }
+                }
+            }
+            DiffOp::Delete {
+                old_index,
+                old_len,
+                new_index,
+            } => {
+                // Dropped between two lines of the stage: one of them
+                // must be shown.
+                let before = new_index.checked_sub(1).map(|i| &new[i]);
+                let after = new.get(new_index);
+                let shown = [before, after]
+                    .into_iter()
+                    .flatten()
+                    .any(|line| line.anchored || line.header);
+                if !shown {
+                    let at = after.or(before).map_or(1, |line| line.number);
+                    for line in &old[old_index..old_index + old_len] {
+                        if !line.header {
+                            report(at, "drops a line of", &line.text);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// Every stage of the library that names a parent, checked.
+pub fn check(project: &Project) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    for file in stage_files(project)? {
+        problems.extend(check_stage(project, &file)?);
+    }
+    Ok(problems)
+}
+
+/// The library's files, relative to the project root.
+fn stage_files(project: &Project) -> Result<Vec<PathBuf>> {
+    Ok(project
+        .listing_sources()?
+        .into_iter()
+        .filter(|file| file.starts_with(LIBRARY_DIR))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::messages;
+
+    fn project(parent: &str, child: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join(LIBRARY_DIR);
+        fs::create_dir_all(&src).unwrap();
+        fs::write(src.join("one.rs"), parent).unwrap();
+        fs::write(src.join("two.rs"), child).unwrap();
+        let project = Project::at(dir.path());
+        (dir, project)
+    }
+
+    const ONE: &str = "//! One.\n\nfn a() {}\n\nfn b() {}\n\nfn c() {}\n";
+
+    fn problems(child: &str) -> Vec<String> {
+        let (_dir, project) = project(ONE, child);
+        messages(&check(&project).unwrap())
+    }
+
+    #[test]
+    fn a_change_inside_an_anchor_is_allowed() {
+        let child = "//! Two: one, grown.\n//! Parent stage: `one`.\n\n\
+                     fn a() {}\n\n// ANCHOR: b\nfn b() { c(); }\n\
+                     // ANCHOR_END: b\n\nfn c() {}\n";
+        assert_eq!(problems(child), [] as [String; 0]);
+    }
+
+    #[test]
+    fn a_change_outside_every_anchor_is_reported_at_its_line() {
+        let child = "//! Two.\n//! Parent stage: `one`.\n\nfn a() { b(); }\n\n\
+                     fn b() {}\n\nfn c() {}\n";
+        assert_eq!(
+            problems(child),
+            [
+                "listings/src/two.rs:4: changes `one` outside every anchor, \
+              where no chapter shows it: fn a() { b(); }"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_dropped_far_from_every_anchor_is_reported() {
+        let child = "//! Two.\n//! Parent stage: `one`.\n\nfn a() {}\n\n\
+                     fn c() {}\n";
+        let found = problems(child);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("drops a line of `one`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_stage_without_a_parent_is_not_checked() {
+        assert_eq!(problems("fn z() {}\n"), [] as [String; 0]);
+    }
+}
