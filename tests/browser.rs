@@ -103,12 +103,19 @@ fn browser_run() -> &'static BrowserRun {
         let results = scratch.join("browser-results.json");
         let _ = fs::remove_file(&results);
 
+        // What the pages must show and send for each listing: every
+        // program assembled with its library modules, as the build does.
+        let programs = scratch.join("programs");
+        let _ = fs::remove_dir_all(&programs);
+        book_tools::assemble::write_all(&project, &programs).unwrap();
+
         let mut node = Command::new(&tools.node);
         node.current_dir(&tools.tests_dir)
             .args(["--test-reporter=spec", "book.test.mjs"])
             .env("BOOK_URL", &book_url)
             .env("PLAYGROUND_URL", standin.url())
             .env("PROJECT_ROOT", &project.root)
+            .env("PROGRAMS_DIR", &programs)
             .env("CHROMIUM", &tools.chromium)
             .env("SCREENSHOT_DIR", &screenshots)
             .env("RESULTS_FILE", &results)

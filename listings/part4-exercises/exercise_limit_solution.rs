@@ -1,3 +1,6 @@
+// The exercise's starter is made from this file: `cargo book assemble
+// listings/part4-exercises/exercise_limit_starter.rs` prints it.
+// solution: begin
 //! Solution: serve at most two connections at once.
 //!
 //! A `Limit` hands out permits, and the server takes one before it accepts
@@ -6,13 +9,28 @@
 //! waits; a permit given back wakes the first in line. Five clients
 //! connect at once, and with two served at a time, for a fifth of a second
 //! each, the last is served after three fifths of a second.
+// solution: end
+// starter: //! Exercise: serve at most two connections at once.
+// starter: //!
+// starter: //! A `Limit` hands out permits, and the server takes one before it
+// starter: //! accepts a connection and gives it back when the connection is
+// starter: //! done, so that the connections beyond the limit wait in the
+// starter: //! kernel's queue, costing the server nothing. Five clients connect
+// starter: //! at once; serving each takes a fifth of a second. As written,
+// starter: //! `Limit::acquire` takes a permit whether one is free or not, and
+// starter: //! all five are served at once.
 
 use std::collections::VecDeque;
+// solution: begin
 use std::future::poll_fn;
+// solution: end
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+// solution: begin
 use std::task::{Poll, Waker};
+// solution: end
+// starter: use std::task::Waker;
 use std::time::Duration;
 
 use listings::sturdy::{Async, block_on, sleep, spawn};
@@ -51,6 +69,7 @@ impl Limit {
 
     /// Waits until a permit is free, and takes it.
     async fn acquire(self: &Arc<Limit>) -> Permit {
+        // solution: begin
         poll_fn(|cx| {
             let mut state = self.state.lock().unwrap();
             if state.out < state.max {
@@ -65,6 +84,12 @@ impl Limit {
             Poll::Pending
         })
         .await
+        // solution: end
+        // starter: // Wrong: takes a permit even when none is free, and never waits.
+        // starter: self.state.lock().unwrap().out += 1;
+        // starter: Permit {
+        // starter:     limit: Arc::clone(self),
+        // starter: }
     }
 
     /// How many permits are out, and how many there are.
@@ -92,6 +117,7 @@ impl Drop for Permit {
 
 // The program: the server and five clients, all tasks on this thread.
 
+// ANCHOR: program
 fn main() -> io::Result<()> {
     // Port 0: any free port. The clients learn which from the listener.
     let listener = Async::bind("127.0.0.1:0")?;
@@ -155,3 +181,4 @@ async fn client(address: SocketAddr) -> io::Result<()> {
     print!("{}", String::from_utf8_lossy(&reply));
     Ok(())
 }
+// ANCHOR_END: program

@@ -3,7 +3,10 @@
 // book and a Playground stand-in and says where they are:
 //
 //   BOOK_URL, PLAYGROUND_URL   the two servers (http://127.0.0.1:PORT/)
-//   PROJECT_ROOT               the repository, for the listing files
+//   PROJECT_ROOT               the repository, for the chapters' sources
+//   PROGRAMS_DIR               every listing as the page must carry it:
+//                              programs assembled with their library
+//                              modules (cargo book assemble --all)
 //   CHROMIUM                   the browser to drive
 //   SCREENSHOT_DIR             where every page's screenshots go
 //   RESULTS_FILE               where the programs' outputs go, as JSON,
@@ -32,6 +35,7 @@ const book = {
     url: env('BOOK_URL'),
     playground: env('PLAYGROUND_URL'),
     root: env('PROJECT_ROOT'),
+    programs: env('PROGRAMS_DIR'),
     edition: env('BOOK_EDITION'),
     budget: Number(env('PLAYGROUND_URL_BUDGET')),
     repository: env('GIT_REPOSITORY_URL'),
@@ -214,7 +218,7 @@ function checkRun({ block, body, answer, output }) {
         problems.push(`${name}: Run posted edition ${body.edition}, book.toml says ${book.edition}`);
     }
     const file = block.figure?.file;
-    if (file && withoutFinalNewline(body.code) !== withoutFinalNewline(programText(book.root, file))) {
+    if (file && withoutFinalNewline(body.code) !== withoutFinalNewline(programText(book.programs, file))) {
         problems.push(`${name}: Run posted a program that is not ${file} (minus anchor lines)`);
     }
     if (block.shouldPanic) {

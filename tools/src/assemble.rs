@@ -80,15 +80,29 @@ pub fn assemble(
     project: &Project,
     program: &Path,
 ) -> Result<Assembled, Problem> {
-    let text = read(project, program, None)?;
-    let mut lines = numbered(&text, program);
+    let Some((source, view)) = source_of(project, program) else {
+        return Err(Problem::new(
+            program,
+            1,
+            "no such program (nor a solution to make this starter from)",
+        ));
+    };
+    let text = read(project, &source, None)?;
+    let mut lines = view.of(&text, &source)?;
     let library = Library::read(project)?;
 
     // The modules the program names, then the ones those name, each once,
     // a module after every module that names it.
     let mut modules: Vec<String> = Vec::new();
-    let mut queue: Vec<(String, PathBuf, usize)> = uses(&LIBRARY_PATH, &text)
-        .map(|(name, line)| (name, program.to_path_buf(), line))
+    let mut queue: Vec<(String, PathBuf, usize)> = lines
+        .iter()
+        .flat_map(|line| {
+            let code = line.text.split("//").next().unwrap_or_default();
+            LIBRARY_PATH
+                .captures_iter(code)
+                .map(|cap| (cap[1].to_owned(), source.clone(), line.number))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let mut bodies = Vec::new();
     let mut files = Vec::new();
@@ -136,6 +150,152 @@ pub fn assemble(
         files,
         lines,
     })
+}
+
+/// The file name ending of an exercise's starter, which is no file: it is
+/// made from the solution beside it (`_solution.rs`).
+pub const STARTER: &str = "_starter.rs";
+/// The file name ending of an exercise's solution.
+pub const SOLUTION: &str = "_solution.rs";
+
+/// Which program a solution file is read as.
+///
+/// An exercise is one file, its solution, with the starter marked in it,
+/// in the manner of mdbook-exerciser: the lines between
+/// `// solution: begin` and `// solution: end` are the solution's own, and
+/// each line `// starter: CODE` is a line of the starter's, at the
+/// comment's indentation. The solution is the file without the starter's
+/// lines and the markers; the starter is the file without the solution's
+/// lines, with its own uncommented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Solution,
+    Starter,
+}
+
+static STARTER_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\s*)// starter:(?: (.*))?$").unwrap());
+static SOLUTION_BEGIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*// solution: begin\s*$").unwrap());
+static SOLUTION_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*// solution: end\s*$").unwrap());
+
+impl View {
+    /// The lines of `text` (the file `file`) that this view keeps.
+    fn of(self, text: &str, file: &Path) -> Result<Vec<Line>, Problem> {
+        let mut lines = Vec::new();
+        let mut in_solution: Option<usize> = None;
+        for (index, text) in text.lines().enumerate() {
+            let number = index + 1;
+            let line = |text: String| Line {
+                text,
+                file: Some(file.to_path_buf()),
+                number,
+            };
+            if SOLUTION_BEGIN.is_match(text) {
+                if in_solution.is_some() {
+                    return Err(Problem::new(
+                        file,
+                        number,
+                        "`// solution: begin` inside another",
+                    ));
+                }
+                in_solution = Some(number);
+            } else if SOLUTION_END.is_match(text) {
+                if in_solution.take().is_none() {
+                    return Err(Problem::new(
+                        file,
+                        number,
+                        "`// solution: end` without a begin",
+                    ));
+                }
+            } else if let Some(cap) = STARTER_LINE.captures(text) {
+                if self == View::Starter {
+                    let code = cap.get(2).map_or("", |c| c.as_str());
+                    let text = if code.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}{code}", &cap[1])
+                    };
+                    lines.push(line(text));
+                }
+            } else if in_solution.is_none() || self == View::Solution {
+                lines.push(line(text.to_owned()));
+            }
+        }
+        match in_solution {
+            Some(number) => Err(Problem::new(
+                file,
+                number,
+                "`// solution: begin` is never ended",
+            )),
+            None => Ok(lines),
+        }
+    }
+}
+
+/// The file a program is read from, and how: a file of its own, or, for an
+/// exercise's starter, its solution.
+pub fn source_of(project: &Project, program: &Path) -> Option<(PathBuf, View)> {
+    if project.root.join(program).is_file() {
+        return Some((program.to_path_buf(), View::Solution));
+    }
+    let name = program.file_name()?.to_str()?;
+    let exercise = name.strip_suffix(STARTER)?;
+    let solution = program.with_file_name(format!("{exercise}{SOLUTION}"));
+    project
+        .root
+        .join(&solution)
+        .is_file()
+        .then_some((solution, View::Starter))
+}
+
+/// Every program of the book, relative to the project root: each file of
+/// `listings/` outside the library, and each exercise's starter.
+pub fn programs(project: &Project) -> anyhow::Result<Vec<PathBuf>> {
+    let mut programs = Vec::new();
+    for file in project.listing_sources()? {
+        if is_library_module(&file) {
+            continue;
+        }
+        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if let Some(exercise) = name.strip_suffix(SOLUTION) {
+            let text = fs::read_to_string(project.root.join(&file))?;
+            if text.lines().any(|line| STARTER_LINE.is_match(line)) {
+                programs
+                    .push(file.with_file_name(format!("{exercise}{STARTER}")));
+            }
+        }
+        programs.push(file);
+    }
+    programs.sort();
+    Ok(programs)
+}
+
+/// Writes every program, assembled, and every module of the library under
+/// `dir`, at their paths: what a reader copies, and what the browser tests
+/// compare the pages with.
+pub fn write_all(project: &Project, dir: &Path) -> anyhow::Result<()> {
+    let write = |file: &Path, text: &str| -> anyhow::Result<()> {
+        let path = dir.join(file);
+        fs::create_dir_all(path.parent().unwrap())?;
+        fs::write(&path, text)?;
+        Ok(())
+    };
+    for program in programs(project)? {
+        let assembled = assemble(project, &program)
+            .map_err(|problem| anyhow::anyhow!("{problem}"))?;
+        write(&program, &assembled.text())?;
+    }
+    for file in project.listing_sources()? {
+        if is_library_module(&file) {
+            let text = fs::read_to_string(project.root.join(&file))?;
+            let kept: Vec<&str> =
+                text.lines().filter(|line| !is_marker(line)).collect();
+            write(&file, &(kept.join("\n") + "\n"))?;
+        }
+    }
+    Ok(())
 }
 
 /// A line the assembler writes itself.
@@ -508,6 +668,49 @@ mod tests {
         assert!(text.contains("\npub fn now() -> Tick {\n"));
         assert!(text.contains("    pub mod ticks {\n"));
         assert!(!text.contains("ANCHOR"));
+    }
+
+    const SOLUTION_FILE: &str = "//! The solution.\n// starter: //! The exercise.\n\
+        fn main() {\n    // solution: begin\n    println!(\"done\");\n    \
+        // solution: end\n    // starter: todo!(\"print done\")\n}\n";
+
+    #[test]
+    fn a_starter_is_made_from_its_solution() {
+        let (dir, project) = project();
+        let file = "listings/part1/exercise_x_solution.rs";
+        fs::write(dir.path().join(file), SOLUTION_FILE).unwrap();
+        let solution = assemble(&project, Path::new(file)).unwrap();
+        assert_eq!(
+            solution.text(),
+            "//! The solution.\nfn main() {\n    println!(\"done\");\n}\n"
+        );
+        let starter = Path::new("listings/part1/exercise_x_starter.rs");
+        let made = assemble(&project, starter).unwrap();
+        assert_eq!(
+            made.text(),
+            "//! The solution.\n//! The exercise.\nfn main() {\n    \
+             todo!(\"print done\")\n}\n"
+        );
+        // Its lines are the solution file's, for messages.
+        assert_eq!(made.lines[3].number, 7);
+        assert!(programs(&project).unwrap().contains(&starter.to_path_buf()));
+    }
+
+    #[test]
+    fn an_unended_solution_is_reported_at_its_line() {
+        let (dir, project) = project();
+        let file = "listings/part1/exercise_y_solution.rs";
+        fs::write(
+            dir.path().join(file),
+            "fn main() {\n// solution: begin\n}\n",
+        )
+        .unwrap();
+        let problem = assemble(&project, Path::new(file)).unwrap_err();
+        assert_eq!(
+            problem.to_string(),
+            "listings/part1/exercise_y_solution.rs:2: `// solution: begin` \
+             is never ended"
+        );
     }
 
     #[test]

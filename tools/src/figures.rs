@@ -20,7 +20,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::assemble::{ANCHOR_MARKER, assemble};
+use crate::assemble::{ANCHOR_MARKER, assemble, source_of};
 use crate::includes::{Include, includes_in, normalize};
 use crate::markdown::{LineIndex, info_tokens};
 use crate::{Problem, Project};
@@ -251,7 +251,7 @@ fn listing_blocks(
             },
         );
         if let Some((previous, comment, _)) = &changes_since
-            && !project.root.join(previous).is_file()
+            && source_of(project, previous).is_none()
         {
             problems.push(Problem::new(
                 &source,
@@ -435,11 +435,23 @@ fn listing_figure(
         r#"class="listing" id="{id}" data-file="{}" data-runnable="{runnable}""#,
         block.file.display(),
     );
-    let mut caption = format!(
-        r##"<a class="listing-number" href="#{id}">{label}</a> <a class="listing-source" href="{}"><code>{}</code></a>"##,
-        escape(&settings.source_url(&block.file)),
-        escape(&file_name(&block.file)),
-    );
+    let mut caption =
+        format!(r##"<a class="listing-number" href="#{id}">{label}</a> "##);
+    if project.root.join(&block.file).is_file() {
+        let _ = write!(
+            caption,
+            r#"<a class="listing-source" href="{}"><code>{}</code></a>"#,
+            escape(&settings.source_url(&block.file)),
+            escape(&file_name(&block.file)),
+        );
+    } else {
+        // A starter is made from its solution's file: no link to that.
+        let _ = write!(
+            caption,
+            r#"<span class="listing-source"><code>{}</code></span>"#,
+            escape(&file_name(&block.file)),
+        );
+    }
     if !is_carrier {
         let _ = write!(
             caption,

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use anyhow::Result;
 use regex::Regex;
 
-use crate::assemble::{LIBRARY_DIR, assemble};
+use crate::assemble::{LIBRARY_DIR, assemble, source_of};
 use crate::markdown::LineIndex;
 use crate::{Problem, Project};
 
@@ -145,7 +145,7 @@ pub(crate) fn program_path(
     let file = file.strip_prefix(&root).unwrap_or(&file);
     let is_program = file.starts_with("listings")
         && file.extension().is_some_and(|ext| ext == "rs")
-        && project.root.join(file).is_file();
+        && source_of(project, file).is_some();
     is_program.then(|| file.to_path_buf())
 }
 

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::Project;
+use crate::assemble::{self, View};
 
 /// What `cargo build -p listings --bins` produced.
 #[derive(Debug, Clone)]
@@ -115,12 +116,75 @@ pub fn build(project: &Project) -> Result<Built> {
     {
         bail!("cargo build -p listings reported no rlib for {missing}");
     }
-    Ok(Built {
+    let mut built = Built {
         programs,
         externs,
         versions,
         library_dirs,
-    })
+    };
+    build_starters(project, &mut built)?;
+    Ok(built)
+}
+
+/// The exercises' starters are no files of their own: each is made from
+/// its solution (`assemble.rs`) and compiled here, beside the bins, as the
+/// Playground compiles a program: one file, the book's edition, the
+/// crates the listings use. Its name is the solution's, with `-starter`.
+fn build_starters(project: &Project, built: &mut Built) -> Result<()> {
+    let bins = crate::run_locally::bins_by_source(project)?;
+    let Some(dir) = built.programs.values().next().and_then(|p| p.parent())
+    else {
+        return Ok(());
+    };
+    let dir = dir.join("starters");
+    fs::create_dir_all(&dir)?;
+    let edition = project.edition()?;
+    for program in assemble::programs(project)? {
+        let Some((solution, View::Starter)) =
+            assemble::source_of(project, &program)
+        else {
+            continue;
+        };
+        let Some(name) = bins
+            .get(&project.root.join(&solution))
+            .and_then(|bin| bin.strip_suffix("-solution"))
+            .map(|exercise| format!("{exercise}-starter"))
+        else {
+            bail!("{}: no bin in listings/Cargo.toml", solution.display());
+        };
+        let text = assemble::assemble(project, &program)
+            .map_err(|problem| anyhow::anyhow!("{problem}"))?
+            .text();
+        let source = dir.join(format!("{name}.rs"));
+        let exe = dir.join(&name);
+        // Compiled again only when the text changed.
+        if fs::read_to_string(&source).ok().as_deref() != Some(&text)
+            || !exe.is_file()
+        {
+            fs::write(&source, &text)?;
+            let rustc = std::env::var_os("RUSTC").unwrap_or("rustc".into());
+            let output = Command::new(rustc)
+                .args(["--edition", &edition, "--crate-name"])
+                .arg(name.replace('-', "_"))
+                .args(built.rustc_args())
+                .arg("-o")
+                .arg(&exe)
+                .arg(&source)
+                .output()
+                .context("running rustc")?;
+            if !output.status.success() {
+                let _ = fs::remove_file(&exe);
+                bail!(
+                    "{} (made from {}) does not compile:\n{}",
+                    program.display(),
+                    solution.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+        }
+        built.programs.insert(name, exe);
+    }
+    Ok(())
 }
 
 /// The version of the package a compiler artifact belongs to, from its

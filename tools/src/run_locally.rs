@@ -56,7 +56,9 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
 }
 
 /// Each program's source file (absolute) and its bin name.
-fn bins_by_source(project: &Project) -> Result<BTreeMap<PathBuf, String>> {
+pub(crate) fn bins_by_source(
+    project: &Project,
+) -> Result<BTreeMap<PathBuf, String>> {
     let manifest_path = project.root.join("listings/Cargo.toml");
     let manifest: toml::Table = fs::read_to_string(&manifest_path)
         .with_context(|| format!("reading {}", manifest_path.display()))?

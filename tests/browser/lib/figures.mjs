@@ -25,7 +25,7 @@ export function runButtonsMatchFigures(blocks) {
  * to; a link carries exactly the program, the book's edition, stable and
  * debug, within the budget.
  */
-export function playgroundLinks(blocks, { root, edition, budget }) {
+export function playgroundLinks(blocks, { programs, edition, budget }) {
     const problems = [];
     for (const block of blocks.filter(block => block.figure?.runnable)) {
         const { link, tooLong, file } = block.figure;
@@ -50,7 +50,7 @@ export function playgroundLinks(blocks, { root, edition, budget }) {
                 problems.push(`${name}: its Playground link has ${key}=${url.searchParams.get(key)}, not ${value}`);
             }
         }
-        if (url.searchParams.get('code') !== programText(root, file)) {
+        if (url.searchParams.get('code') !== programText(programs, file)) {
             problems.push(`${name}: the code in its Playground link is not ${file} (minus anchor lines)`);
         }
     }
@@ -64,11 +64,11 @@ export function playgroundLinks(blocks, { root, edition, budget }) {
  * the earlier version does not have at all. Highlighted lines look
  * different; hidden lines stay hidden.
  */
-export async function highlightedChanges(page, blocks, { root }) {
+export async function highlightedChanges(page, blocks, { programs }) {
     const problems = [];
     for (const block of blocks.filter(block => block.figure?.changedFrom)) {
         const name = nameOf(block);
-        const before = linesOf(programText(root, block.figure.changedFrom));
+        const before = linesOf(programText(programs, block.figure.changedFrom));
         const shown = await preOf(page, block).locator('code').first().evaluate(code => ({
             text: code.textContent,
             lines: Array.from(code.querySelectorAll(':scope > span.line'), line => ({

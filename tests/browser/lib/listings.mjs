@@ -9,9 +9,12 @@ import { join } from 'node:path';
 // file, whatever else is on the line.
 const ANCHOR_MARKER = /ANCHOR(_END)?:\s*[\w-]+/;
 
-/** A listing file (relative to the project root) minus its marker lines. */
-export function programText(root, file) {
-    return readFileSync(join(root, file), 'utf8')
+/**
+ * A listing (its path relative to the project root) as the page must carry
+ * it, from the folder of assembled programs, minus anchor marker lines.
+ */
+export function programText(programs, file) {
+    return readFileSync(join(programs, file), 'utf8')
         .split('\n')
         .filter(line => !ANCHOR_MARKER.test(line))
         .join('\n');

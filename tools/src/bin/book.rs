@@ -8,7 +8,9 @@
 //!                                and what the browser tests drive
 //! cargo book assemble FILE [OUT] a program of listings/ as the one file the
 //!                                page runs (its library modules inlined),
-//!                                to OUT or stdout
+//!                                to OUT or stdout; an exercise's starter is
+//!                                FILE ..._starter.rs
+//! cargo book assemble --all DIR  every program so, under DIR
 //! cargo book preprocess          (run by mdBook: the include check)
 //! ```
 
@@ -58,12 +60,20 @@ fn run(args: Vec<String>) -> Result<()> {
             browser::ensure_installed(&project).map(|_| ())
         }
         Some("assemble") => {
-            let Some(file) = rest.first() else {
-                bail!(
-                    "usage: cargo book assemble listings/PART/PROGRAM.rs [OUT]"
-                );
-            };
-            assemble(&project, file, rest.get(1))
+            match (rest.first().map(String::as_str), rest.get(1)) {
+                (Some("--all"), Some(dir)) => {
+                    book_tools::assemble::write_all(&project, dir.as_ref())?;
+                    eprintln!("Every program, assembled, is under {dir}");
+                    Ok(())
+                }
+                (Some(file), out) if file != "--all" => {
+                    assemble(&project, file, out)
+                }
+                _ => bail!(
+                    "usage: cargo book assemble listings/PART/PROGRAM.rs [OUT] \
+                     | --all DIR"
+                ),
+            }
         }
         Some("preprocess") => match rest.first().map(String::as_str) {
             // mdBook asks whether a renderer is supported: all are.
