@@ -7,6 +7,12 @@
 //! | module | what it is | chapter |
 //! | --- | --- | --- |
 //! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
+//! | [`round_down`] | Part Three's loop with timers only, rounding its timeout down | Part Four: ready |
+//! | [`round_up`] | the same, rounding up | Part Four: ready |
+//! | [`every_task`] | Part Three's loop, rounding up: every task polled on every turn | Part Four: ready |
+//! | [`only_ready`] | a ready queue: only woken tasks polled, only ready sockets woken | Part Four: ready |
+//! | [`no_doorbell`] | `only_ready` with `spawn_blocking`, deaf to other threads | Part Four: ready |
+//! | [`doorbell`] | `no_doorbell` with a doorbell that other threads ring | Part Four: ready |
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
@@ -24,6 +30,12 @@ pub mod ident {
     pub mod streams;
 }
 
+pub mod doorbell;
+pub mod every_task;
+pub mod no_doorbell;
+pub mod only_ready;
+pub mod round_down;
+pub mod round_up;
 pub mod sturdy;
 pub mod tuned;
 
