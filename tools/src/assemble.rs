@@ -130,8 +130,9 @@ pub fn assemble(
     names.sort();
     lines.push(generated(""));
     lines.push(generated(
-        "// The listings library, as much of it as this program uses:",
+        "// The listings library, as much of it as this program uses (its",
     ));
+    lines.push(generated("// doc examples left out):"));
     for file in names {
         lines.push(generated(&format!("// {}", file.display())));
     }
@@ -394,7 +395,7 @@ impl Library {
             let mut lines = vec![generated(&format!("    pub mod {name} {{"))];
             // Not indented: an excerpt of a module reads as it does in its
             // file, and a line inside a multi-line string keeps its text.
-            lines.extend(numbered(&text, &file));
+            lines.extend(without_doc_examples(numbered(&text, &file)));
             lines.push(generated("    }"));
             let uses = uses(&SIBLING_PATH, &text)
                 .map(|(sibling, line)| (sibling, file.clone(), line))
@@ -450,7 +451,8 @@ impl Library {
             let text = read(project, &file, Some((&self.file, index + 1)))?;
             body.lines
                 .push(generated(&format!("{indent}pub mod {inner} {{")));
-            body.lines.extend(numbered(&text, &file));
+            body.lines
+                .extend(without_doc_examples(numbered(&text, &file)));
             body.lines.push(generated(&format!("{indent}}}")));
             body.files.push(file);
         }
@@ -578,6 +580,38 @@ fn is_marker(text: &str) -> bool {
     ANCHOR_MARKER.is_match(text)
 }
 
+/// A library file's lines without the examples in its doc comments: they
+/// are the library's tests (`cargo test` runs them), and a page that
+/// carried them in every program would carry them many times over.
+fn without_doc_examples(lines: Vec<Line>) -> Vec<Line> {
+    let mut in_example = false;
+    let mut kept = Vec::with_capacity(lines.len());
+    for line in lines {
+        let doc = line.text.trim_start();
+        let doc = doc.strip_prefix("///").or_else(|| doc.strip_prefix("//!"));
+        let fence =
+            doc.is_some_and(|text| text.trim_start().starts_with("```"));
+        if fence {
+            in_example = !in_example;
+            // The empty doc line that led up to the example goes too.
+            if in_example
+                && kept.last().is_some_and(|l: &Line| is_empty_doc(&l.text))
+            {
+                kept.pop();
+            }
+            continue;
+        }
+        if !in_example {
+            kept.push(line);
+        }
+    }
+    kept
+}
+
+fn is_empty_doc(text: &str) -> bool {
+    matches!(text.trim(), "///" | "//!")
+}
+
 fn numbered(text: &str, file: &Path) -> Vec<Line> {
     text.lines()
         .enumerate()
@@ -640,7 +674,7 @@ mod tests {
         };
         write(
             "listings/src/clock.rs",
-            "//! A clock.\n\nuse super::ticks::Tick;\n\n\
+            "//! A clock.\n//!\n//! ```\n//! assert!(true);\n//! ```\n\nuse super::ticks::Tick;\n\n\
              // ANCHOR: now\npub fn now() -> Tick {\n    Tick(1)\n}\n\
              // ANCHOR_END: now\n",
         );
@@ -668,6 +702,10 @@ mod tests {
         assert!(text.contains("\npub fn now() -> Tick {\n"));
         assert!(text.contains("    pub mod ticks {\n"));
         assert!(!text.contains("ANCHOR"));
+        // The module's doc example is the library's test, not the page's.
+        assert!(
+            text.contains("    pub mod clock {\n//! A clock.\n\nuse super")
+        );
     }
 
     const SOLUTION_FILE: &str = "//! The solution.\n// starter: //! The exercise.\n\
