@@ -13,6 +13,7 @@
 //! | [`only_ready`] | a ready queue: only woken tasks polled, only ready sockets woken | Part Four: ready |
 //! | [`no_doorbell`] | `only_ready` with `spawn_blocking`, deaf to other threads | Part Four: ready |
 //! | [`doorbell`] | `no_doorbell` with a doorbell that other threads ring | Part Four: ready |
+//! | [`epoll`] | `doorbell` on `epoll`: sockets registered once, `Async` | Part Four: epoll |
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
@@ -31,6 +32,7 @@ pub mod ident {
 }
 
 pub mod doorbell;
+pub mod epoll;
 pub mod every_task;
 pub mod no_doorbell;
 pub mod only_ready;
