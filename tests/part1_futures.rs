@@ -7,18 +7,19 @@
 //! their CPU time run alone; the others, which only sleep, run beside
 //! each other.
 
+use std::path::Path;
 use std::sync::OnceLock;
-
 use std::time::Duration;
 
+use book_tools::assemble::assemble;
 use book_tools::compile_fail::Errors;
 use book_tools::exercises::{
     assert_solution_keeps_and_starter_breaks as assert_exercise, finished,
 };
 use book_tools::process::Run;
 use book_tools::programs::{
-    self, assert_takes_about, listing_source, measure, run,
-    run_all_beside_others, run_beside_others, rustc_errors, sorted_lines,
+    self, assert_takes_about, measure, run, run_all_beside_others,
+    run_beside_others, rustc_errors, sorted_lines,
 };
 
 // Each test binary uses only its chapter's part of the module.
@@ -38,11 +39,12 @@ fn sample_output(name: &str) -> String {
     programs::sample_output("part1-futures", name)
 }
 
-/// What rustc says about a listing of `compile_fail/`.
+/// What rustc says about a listing of `compile_fail/`, assembled with the
+/// stages it names as the page shows it.
 fn errors_of(name: &str) -> Errors {
-    rustc_errors(&listing_source(&format!(
-        "part1-futures/compile_fail/{name}.rs"
-    )))
+    let file = format!("listings/part1-futures/compile_fail/{name}.rs");
+    let program = assemble(&programs::project(), Path::new(&file)).unwrap();
+    rustc_errors(&program.text())
 }
 
 /// The programs whose claims are about output and the time spent sleeping.

@@ -7,8 +7,10 @@
 //! loaded two-core machine. Orders of output lines are asserted only where
 //! hundreds of milliseconds separate them.
 
+use std::path::Path;
 use std::time::Duration;
 
+use book_tools::assemble::{Assembled, assemble};
 use book_tools::exercises::{
     assert_solution_keeps_and_starter_breaks as assert_exercise, finished,
 };
@@ -127,55 +129,85 @@ fn ten_tasks_sits_idle_while_it_waits() {
     assert!(run.cpu_share() < 0.1, "CPU {:?} in {:?}", run.cpu, run.wall);
 }
 
-/// The runtime part of a listing: from the `Task` type to the end of
-/// `wake_due_timers`, without anchor lines, up to `end`.
-fn runtime_part(source: &str, end: &str) -> Vec<String> {
-    let start = source
-        .find("/// A spawned task:")
-        .expect("the runtime starts with the `Task` type");
-    let end = start + source[start..].find(end).expect("the runtime ends");
-    source[start..end]
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("// ANCHOR"))
-        .map(|line| line.trim_end().to_owned())
+/// A program of `listings/` as the book shows it: assembled with the
+/// stages of the runtime it runs on.
+fn assembled(file: &str) -> Assembled {
+    let file = format!("listings/{file}");
+    assemble(&programs::project(), Path::new(&file)).unwrap()
+}
+
+/// The code of `lines`, as two runtimes are compared line for line: no
+/// blank lines, comments that document (`//!`, `///`), `use` lines or
+/// anchor markers, and no `pub`, which says who may call an item, not what
+/// it does.
+fn code_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    lines
+        .into_iter()
+        .map(str::trim)
+        .filter(|line| {
+            !(line.is_empty()
+                || line.starts_with("//!")
+                || line.starts_with("///")
+                || line.starts_with("use ")
+                || line.starts_with("// ANCHOR"))
+        })
+        .map(|line| line.strip_prefix("pub ").unwrap_or(line).to_owned())
         .collect()
+}
+
+/// Whether every line of `part` appears in `whole`, in the same order.
+fn appears_in_order(part: &[String], whole: &[String]) -> bool {
+    let mut whole = whole.iter();
+    part.iter().all(|line| whole.any(|other| other == line))
 }
 
 #[test]
 fn part_three_starts_from_this_runtime() {
-    let part_two = runtime_part(
-        &listing_source("part2-tasks/ten_tasks.rs"),
-        "// ANCHOR: program",
-    );
-    let part_three = runtime_part(
-        &listing_source("part3-io/busy_loop.rs"),
-        "// Non-blocking IO, new in Part Three.",
-    );
-    assert!(part_two.len() > 100, "{part_two:?}");
-    assert_eq!(part_two, part_three);
+    let part_two = assembled("part2-tasks/ten_tasks.rs");
+    let mut stages = part_two.modules.clone();
+    stages.sort();
+    assert_eq!(stages, ["flag_executor", "join_handle", "timers"]);
+    let part_three = assembled("part3-io/busy_loop.rs");
+    let part_three = code_lines(part_three.lines.iter().map(|l| &*l.text));
+    let mut runtime = 0;
+    for stage in &stages {
+        let code =
+            code_lines(listing_source(&format!("src/{stage}.rs")).lines());
+        runtime += code.len();
+        assert!(
+            appears_in_order(&code, &part_three),
+            "Part Three's first program changes the code of {stage}"
+        );
+    }
+    assert!(runtime > 100, "{runtime} lines");
 }
 
 #[test]
 fn flag_polls_runs_the_runtime_of_ten_tasks() {
-    let ten_tasks = runtime_part(
-        &listing_source("part2-tasks/ten_tasks.rs"),
-        "// ANCHOR: program",
+    let stages = |program: &str| {
+        let mut stages = assembled(program).modules;
+        stages.sort();
+        stages
+    };
+    let ten_tasks = stages("part2-tasks/ten_tasks.rs");
+    assert!(
+        ten_tasks.contains(&"flag_executor".to_owned()),
+        "{ten_tasks:?}"
     );
-    let flag_polls = runtime_part(
-        &listing_source("part2-tasks/flag_polls.rs"),
-        "// ANCHOR: workload",
-    );
-    assert!(ten_tasks.len() > 100, "{ten_tasks:?}");
-    assert_eq!(flag_polls, ten_tasks);
+    assert_eq!(stages("part2-tasks/flag_polls.rs"), ten_tasks);
+    // And it brings no runtime of its own.
+    let own = listing_source("part2-tasks/flag_polls.rs");
+    for item in ["fn block_on", "fn spawn", "static WOKEN", "struct Sleep"] {
+        assert!(!own.contains(item), "flag_polls.rs has its own `{item}`");
+    }
 }
 
 // What `spawn` demands: `Send` and `'static`.
 
 #[test]
 fn borrowed_name_does_not_live_long_enough() {
-    let errors = rustc_errors(&listing_source(
-        "part2-tasks/compile_fail/borrowed_name.rs",
-    ));
+    let program = assembled("part2-tasks/compile_fail/borrowed_name.rs");
+    let errors = rustc_errors(&program.text());
     assert_eq!(
         errors.codes.iter().collect::<Vec<_>>(),
         ["E0597"],
@@ -192,7 +224,10 @@ fn borrowed_name_does_not_live_long_enough() {
 
 #[test]
 fn rc_instead_of_arc_cannot_be_sent_and_has_no_error_code() {
-    let fixed = listing_source("part2-tasks/send_and_static.rs");
+    // The program as the page holds it, anchor markers included.
+    let program = assembled("part2-tasks/send_and_static.rs");
+    let lines: Vec<&str> = program.lines.iter().map(|l| &*l.text).collect();
+    let fixed = lines.join("\n");
     assert!(
         rustc_errors(&fixed).rendered.is_empty(),
         "the listing compiles"

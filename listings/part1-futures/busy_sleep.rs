@@ -6,11 +6,12 @@
 //! The output is right and comes after about one second, but the thread
 //! never rests: for the whole second it keeps one core busy.
 
-use std::pin::{Pin, pin};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use listings::join::join;
+use listings::park_block_on::block_on;
 
 // ANCHOR: sleep
 /// A future that is ready once its deadline has passed.
@@ -78,56 +79,6 @@ impl Future for Job {
                 Job::Done => panic!("a job was polled after it finished"),
             }
         }
-    }
-}
-
-/// A future that runs many futures at once and is ready when all are.
-struct Join<F> {
-    /// The futures that have not finished yet, each pinned in a box.
-    futures: Vec<Pin<Box<F>>>,
-}
-
-fn join<F: Future<Output = ()>>(
-    futures: impl IntoIterator<Item = F>,
-) -> Join<F> {
-    Join {
-        futures: futures.into_iter().map(Box::pin).collect(),
-    }
-}
-
-impl<F: Future<Output = ()>> Future for Join<F> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.futures
-            .retain_mut(|future| future.as_mut().poll(cx).is_pending());
-        if self.futures.is_empty() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-/// A waker that unparks the thread which is waiting in `block_on`.
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs `future` on this thread until it is ready, and returns its output.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        thread::park();
     }
 }
 

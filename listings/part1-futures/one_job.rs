@@ -3,16 +3,17 @@
 //!
 //! `Job` is a struct with a `poll` method: the `Future` trait by hand. Its
 //! first and only poll prints "start 0", sleeps one second and prints
-//! "end 0". `block_on` is a minimal executor that keeps the rules: it
-//! polls the future, and while the answer is `Pending` it parks the thread
-//! until the future's waker unparks it. This job never says `Pending`, so
-//! the parking is never needed yet.
+//! "end 0". `block_on`, the `park_block_on` stage, is a minimal executor
+//! that keeps the rules: it polls the future, and while the answer is
+//! `Pending` it parks the thread until the future's waker unparks it. This
+//! job never says `Pending`, so the parking is never needed yet.
 
-use std::pin::{Pin, pin};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::thread;
 use std::time::Duration;
+
+use listings::park_block_on::block_on;
 
 // ANCHOR: job
 /// The Introduction's job number `n`, as a future.
@@ -33,35 +34,6 @@ impl Future for Job {
     }
 }
 // ANCHOR_END: job
-
-// ANCHOR: block_on
-/// A waker that unparks the thread which is waiting in `block_on`.
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs `future` on this thread until it is ready, and returns its output.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    // `poll` wants the future pinned: held in a place it will not leave.
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        // The future has arranged for its waker to be called when it can
-        // make progress. Until then there is nothing to do: sleep until
-        // `unpark`. (`park` may also return early for no reason; then the
-        // future is polled once more, which is allowed.)
-        thread::park();
-    }
-}
-// ANCHOR_END: block_on
 
 fn main() {
     block_on(Job { n: 0 });

@@ -8,11 +8,13 @@
 //! poll prints what it did with the waker, and the program ends after about
 //! one second.
 
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::thread;
 use std::time::Duration;
+
+use listings::park_block_on::block_on;
 
 // ANCHOR: timer
 /// What the timer and its helper thread share.
@@ -88,28 +90,6 @@ impl Future for ThreadTimer {
     }
 }
 // ANCHOR_END: timer
-
-/// A waker that unparks the thread which is waiting in `block_on`.
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs `future` on this thread until it is ready, and returns its output.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        thread::park();
-    }
-}
 
 // ANCHOR: main
 /// The waker of a task that polls the timer and then gives it away. Once

@@ -1,75 +1,16 @@
 //! Solution: `yield_now` lets the other tasks have a turn.
 //!
-//! Two tasks count to three on Part Two's queue executor (without its
-//! timers, which they do not need). `yield_now` returns `Pending` once,
+//! Two tasks count to three on Part Two's queue executor
+//! (`queue_executor`). `yield_now` returns `Pending` once,
 //! having woken its own task first, which puts the task at the back of the
 //! ready queue; the other task is polled in between, and the two count in
 //! turns.
 
 use std::future::poll_fn;
-use std::pin::Pin;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::mpsc;
+use std::task::Poll;
 
-/// A task of the queue executor. It is shared, through an `Arc`, by the
-/// executor and by every waker made from it, so that whoever holds a
-/// waker can send the task back to the executor.
-struct Task {
-    /// The future, until it has finished. An `Arc` gives only shared
-    /// access, and polling needs `&mut`, hence the mutex; only the
-    /// executor ever locks it.
-    future: Mutex<Option<Pin<Box<dyn Future<Output = ()> + Send>>>>,
-    /// The sending end of the ready queue.
-    queue: Sender<Arc<Task>>,
-}
-
-impl Wake for Task {
-    fn wake(self: Arc<Self>) {
-        // Waking means "poll me": back into the queue. If the executor
-        // has stopped, nobody will ever poll this task again, and there
-        // is nothing better to do with the error than to ignore it.
-        let _ = self.queue.send(Arc::clone(&self));
-    }
-}
-
-/// Starts tasks on the executor that owns the other end of the queue.
-/// The spawners and the tasks hold the queue's senders: once the last of
-/// them is gone, the queue closes and the executor returns.
-#[derive(Clone)]
-struct Spawner {
-    queue: Sender<Arc<Task>>,
-}
-
-impl Spawner {
-    fn spawn(&self, future: impl Future<Output = ()> + Send + 'static) {
-        let task = Arc::new(Task {
-            future: Mutex::new(Some(Box::pin(future))),
-            queue: self.queue.clone(),
-        });
-        // A new task goes straight into the queue for its first poll.
-        self.queue.send(task).expect("the executor has stopped");
-    }
-}
-
-/// Polls tasks as they come out of the ready queue, until it closes:
-/// when every task has finished and no spawner is left.
-fn run(ready: Receiver<Arc<Task>>) {
-    while let Ok(task) = ready.recv() {
-        let waker = Waker::from(Arc::clone(&task));
-        let mut cx = Context::from_waker(&waker);
-        let mut future = task.future.lock().unwrap();
-        // A finished task can still be woken by a waker someone kept; it
-        // has nothing left to poll.
-        if let Some(running) = future.as_mut()
-            && running.as_mut().poll(&mut cx).is_ready()
-        {
-            // Drop the future at once: it may own senders of the queue,
-            // and the queue closes only when all of them are gone.
-            *future = None;
-        }
-    }
-}
+use listings::queue_executor::{Spawner, run};
 
 // ANCHOR: exercise
 /// Gives the other tasks a turn: the task goes to the back of the queue

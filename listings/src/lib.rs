@@ -6,6 +6,15 @@
 //!
 //! | module | what it is | chapter |
 //! | --- | --- | --- |
+//! | [`park_block_on`] | `block_on` that parks the thread until a waker unparks it | Part One: futures |
+//! | [`join`] | one future made of many, ready when all are | Part One: futures |
+//! | [`timers`] | the timer table and `sleep` | Part One: futures |
+//! | [`timer_block_on`] | `block_on` that sleeps until the next timer | Part One: futures |
+//! | [`task_list`] | `spawn` into a list, a loop that polls every task, a waker that does nothing | Part Two: tasks |
+//! | [`join_handle`] | a future for the output of a task, or of work on a thread | Part Two: tasks |
+//! | [`flag_executor`] | the list of tasks with join handles and a waker that raises a flag | Part Two: tasks |
+//! | [`queue_executor`] | tasks that are their own wakers, and a ready queue | Part Two: tasks |
+//! | [`blocking`] | `spawn_blocking`: work on a thread of its own, awaited | Part Two: tasks |
 //! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
 //! | [`round_down`] | Part Three's loop with timers only, rounding its timeout down | Part Four: ready |
 //! | [`round_up`] | the same, rounding up | Part Four: ready |
@@ -31,14 +40,23 @@ pub mod ident {
     pub mod streams;
 }
 
+pub mod blocking;
 pub mod doorbell;
 pub mod epoll;
 pub mod every_task;
+pub mod flag_executor;
+pub mod join;
+pub mod join_handle;
 pub mod no_doorbell;
 pub mod only_ready;
+pub mod park_block_on;
+pub mod queue_executor;
 pub mod round_down;
 pub mod round_up;
 pub mod sturdy;
+pub mod task_list;
+pub mod timer_block_on;
+pub mod timers;
 pub mod tuned;
 
 /// The same ident server, the same files, on Part Five's tuned runtime.
