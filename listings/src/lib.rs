@@ -23,6 +23,8 @@
 //! | [`no_doorbell`] | `only_ready` with `spawn_blocking`, deaf to other threads | Part Four: ready |
 //! | [`doorbell`] | `no_doorbell` with a doorbell that other threads ring | Part Four: ready |
 //! | [`epoll`] | `doorbell` on `epoll`: sockets registered once, `Async` | Part Four: epoll |
+//! | [`fragile`] | `epoll` as the faults chapter finds it, before its fixes | Part Four: faults |
+//! | [`hangups_unheard`] | `fragile`, deaf to hang-ups and errors reported alone | Part Four: faults |
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
@@ -45,6 +47,8 @@ pub mod doorbell;
 pub mod epoll;
 pub mod every_task;
 pub mod flag_executor;
+pub mod fragile;
+pub mod hangups_unheard;
 pub mod join;
 pub mod join_handle;
 pub mod no_doorbell;
