@@ -1,19 +1,20 @@
-//! Part Three's runtime (`listings/part3-io/poll_loop.rs`), serving the
-//! benchmarks' workloads.
-//!
-//! The listing's items are private, so the benchmark's two functions live
-//! in the same module: the build script hands over the listing unchanged
-//! but for its `//!` lines (see `build.rs`), and it is included here. Its
-//! own `main` and clients are not used.
+//! Part Three's runtime (`listings::poll_loop`, on which the chapter's
+//! server and ten clients run), serving the benchmarks' workloads.
 
-#![allow(dead_code)]
+use std::future::poll_fn;
+use std::io::{self, Read};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
 
-include!(concat!(env!("OUT_DIR"), "/poll_loop.rs"));
+use listings::poll_loop::{accept, block_on, poll_io, sleep, spawn, write_all};
+
+use crate::servers::Workload;
 
 /// Serves `workload` on `listener` until the process is killed.
 pub fn serve_workload(
     listener: TcpListener,
-    workload: crate::servers::Workload,
+    workload: Workload,
 ) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     block_on(accept_forever(listener, workload))?
@@ -21,20 +22,20 @@ pub fn serve_workload(
 
 async fn accept_forever(
     listener: TcpListener,
-    workload: crate::servers::Workload,
+    workload: Workload,
 ) -> io::Result<()> {
     loop {
         let stream = accept(&listener).await?;
         // A task of its own type for each workload, so that neither pays
         // for the other's state (the echo's buffer).
         match workload {
-            crate::servers::Workload::Sleep(duration) => {
+            Workload::Sleep(duration) => {
                 spawn(async move {
                     // A failed connection is the client's to count.
                     let _ = start_sleep_end(stream, duration).await;
                 });
             }
-            crate::servers::Workload::Echo => {
+            Workload::Echo => {
                 spawn(async move {
                     let _ = echo(stream).await;
                 });

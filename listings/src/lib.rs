@@ -15,7 +15,8 @@
 //! | [`flag_executor`] | the list of tasks with join handles and a waker that raises a flag | Part Two: tasks |
 //! | [`queue_executor`] | tasks that are their own wakers, and a ready queue | Part Two: tasks |
 //! | [`blocking`] | `spawn_blocking`: work on a thread of its own, awaited | Part Two: tasks |
-//! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
+//! | [`busy_loop`] | Part Two's runtime with non-blocking IO, busy waiting | Part Three: IO |
+//! | [`poll_loop`] | the event loop on `poll(2)` | Part Three: IO |
 //! | [`round_down`] | Part Three's loop with timers only, rounding its timeout down | Part Four: ready |
 //! | [`round_up`] | the same, rounding up | Part Four: ready |
 //! | [`every_task`] | Part Three's loop, rounding up: every task polled on every turn | Part Four: ready |
@@ -25,6 +26,7 @@
 //! | [`epoll`] | `doorbell` on `epoll`: sockets registered once, `Async` | Part Four: epoll |
 //! | [`fragile`] | `epoll` as the faults chapter finds it, before its fixes | Part Four: faults |
 //! | [`hangups_unheard`] | `fragile`, deaf to hang-ups and errors reported alone | Part Four: faults |
+//! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
@@ -43,6 +45,7 @@ pub mod ident {
 }
 
 pub mod blocking;
+pub mod busy_loop;
 pub mod doorbell;
 pub mod epoll;
 pub mod every_task;
@@ -54,6 +57,7 @@ pub mod join_handle;
 pub mod no_doorbell;
 pub mod only_ready;
 pub mod park_block_on;
+pub mod poll_loop;
 pub mod queue_executor;
 pub mod round_down;
 pub mod round_up;
@@ -64,6 +68,8 @@ pub mod timers;
 pub mod tuned;
 
 /// The same ident server, the same files, on Part Five's tuned runtime.
+// The same files as `ident`, on purpose: compiled again on `tuned`.
+#[allow(clippy::duplicate_mod)]
 #[path = "ident"]
 pub mod tuned_ident {
     pub use super::tuned as runtime;
