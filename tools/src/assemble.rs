@@ -367,7 +367,7 @@ impl Library {
     }
 
     /// The 0-based range of lines of the inline module `name` in `lib.rs`,
-    /// its doc comment and attributes included.
+    /// its comments and attributes included.
     fn inline(&self, name: &str) -> Option<(usize, usize)> {
         let opening = format!("pub mod {name} {{");
         let open = self.lines.iter().position(|line| *line == opening)?;
@@ -375,7 +375,7 @@ impl Library {
         let mut first = open;
         while first > 0 {
             let above = self.lines[first - 1].trim_start();
-            if !(above.starts_with("///") || above.starts_with("#[")) {
+            if !(above.starts_with("//") || above.starts_with("#[")) {
                 break;
             }
             first -= 1;
@@ -538,6 +538,19 @@ impl Assembled {
             }
         }
         Ok(out)
+    }
+
+    /// Where the anchored lines lie among [`Self::unmarked_lines`]: the
+    /// first and one past the last.
+    pub fn shown_range(&self, anchor: &str) -> Result<(usize, usize), String> {
+        let (start, end) = self.anchored(anchor)?;
+        let unmarked_before = |index: usize| {
+            self.lines[..index]
+                .iter()
+                .filter(|l| !is_marker(&l.text))
+                .count()
+        };
+        Ok((unmarked_before(start), unmarked_before(end)))
     }
 
     /// Only the anchored lines, markers left out: an excerpt.

@@ -48,6 +48,9 @@ pub struct Settings {
     /// `[preprocessor.listings] source-url-template`, with `{path}` for a
     /// path from the repository root.
     pub source_url_template: String,
+    /// Whether the book is being made into web pages (mdBook's `html`
+    /// renderer), rather than read for its code (`mdbook test`, the tests).
+    pub for_pages: bool,
 }
 
 impl Settings {
@@ -59,6 +62,7 @@ impl Settings {
         Ok(Settings {
             edition: project.edition()?,
             source_url_template: project.setting(&template)?,
+            for_pages: false,
         })
     }
 
@@ -418,7 +422,22 @@ fn listing_figure(
     } else {
         excerpt_info(&block.info)
     };
-    let fence = format!("```{info}\n{body}```");
+    let mut fence = format!("```{info}\n{body}```");
+    if whole
+        && settings.for_pages
+        && let Some(anchor) = anchor
+    {
+        // On a web page the block holds only what it shows, and a script
+        // puts the rest back, hidden, before mdBook's `book.js` makes the
+        // page's Run buttons: the program is on the page once, and the
+        // search index, which skips scripts, holds only what is shown.
+        let (start, end) = program.shown_range(anchor)?;
+        fence = format!(
+            "```{info}\n{}\n```\n\n<script>restoreListing(document.currentScript, {}, {start}, {end});</script>",
+            program.unmarked_lines()[start..end].join("\n"),
+            script_string(&program.text()),
+        );
+    }
 
     let numbered = &numbers[&block.file];
     let (label, id) = if is_carrier {
@@ -501,6 +520,14 @@ fn listing_figure(
         "<figure {attributes}>\n<figcaption>{caption}</figcaption>\n\n"
     );
     Ok((open, fence))
+}
+
+/// `text` as a string literal of JavaScript (JSON) that an HTML page can
+/// hold in a `<script>`: no `<` in it can start `</script>`.
+fn script_string(text: &str) -> String {
+    serde_json::to_string(text)
+        .expect("a string is JSON")
+        .replace('<', "\\u003c")
 }
 
 /// The fence of a later excerpt: still Rust, but neither run nor tested
@@ -729,6 +756,7 @@ mod tests {
         let settings = Settings {
             edition: "2024".to_owned(),
             source_url_template: "https://example.org/blob/main/{path}".into(),
+            for_pages: false,
         };
         (dir, project, settings)
     }

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 
 /// One Run button of a page.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
                 .classes()
                 .find_map(|class| class.strip_prefix("edition"))
                 .map(str::to_owned),
-            code: code.text().collect(),
+            code: program_of(code).unwrap_or_else(|| code.text().collect()),
             should_panic: code
                 .value()
                 .classes()
@@ -50,6 +50,25 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
         })
         .collect();
     Ok(buttons)
+}
+
+/// The whole program a listing's script puts back into `code` when the
+/// page loads (`theme/head.hbs`): the string it passes to
+/// `restoreListing`, in the same figure. `None` for a block without one.
+fn program_of(code: ElementRef) -> Option<String> {
+    let pre = ElementRef::wrap(code.parent()?)?;
+    let figure = ElementRef::wrap(pre.parent()?)?;
+    let script = Selector::parse(":scope > script").unwrap();
+    figure.select(&script).find_map(|script| {
+        let call = script.text().collect::<String>();
+        let arguments = call
+            .trim()
+            .strip_prefix("restoreListing(document.currentScript, ")?;
+        // The program is a JSON string; the line range follows it.
+        let mut stream =
+            serde_json::Deserializer::from_str(arguments).into_iter::<String>();
+        stream.next()?.ok()
+    })
 }
 
 #[cfg(test)]
@@ -75,5 +94,19 @@ mod tests {
         assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}");
         assert!(!buttons[0].should_panic);
         assert!(buttons[1].should_panic);
+    }
+
+    #[test]
+    fn a_listing_sends_the_program_its_script_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("p.html");
+        fs::write(
+            &page,
+            r#"<figure class="listing"><pre class="playground"><code class="language-rust edition2024">fn main() {}</code></pre>
+<script>restoreListing(document.currentScript, "use std::fmt;\nfn main() {}\n\u003c/script>\n", 1, 2);</script></figure>"#,
+        )
+        .unwrap();
+        let buttons = run_buttons(&page).unwrap();
+        assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}\n</script>\n");
     }
 }

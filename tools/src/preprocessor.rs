@@ -42,7 +42,10 @@ impl Preprocessor for Listings {
         }
         into_result(problems)?;
 
-        let settings = Settings::load(&project)?;
+        let settings = Settings {
+            for_pages: ctx.renderer == "html",
+            ..Settings::load(&project)?
+        };
         let mut chapters = Vec::new();
         for item in book.iter() {
             if let BookItem::Chapter(chapter) = item

@@ -31,13 +31,15 @@ impl RenderedBlock {
     }
 }
 
-/// Stands in for the HTML renderer, so that exactly the preprocessors that
-/// run for the HTML book run here.
-struct AsHtml;
+/// Stands in for `mdbook test`'s renderer, so that the code blocks are
+/// the ones `mdbook test` compiles: whole programs, their hidden lines
+/// behind `# `. (For web pages the preprocessor hands the hidden lines to
+/// a script instead; the browser tests check what those pages send.)
+struct AsTest;
 
-impl Renderer for AsHtml {
+impl Renderer for AsTest {
     fn name(&self) -> &str {
-        "html"
+        "test"
     }
 
     fn render(&self, _: &RenderContext) -> Result<()> {
@@ -56,7 +58,7 @@ pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
     // Replaces the `cargo book preprocess` command that book.toml names
     // with the same preprocessor in-process: a build script cannot run cargo.
     book.with_preprocessor(Listings);
-    let (rendered, _) = book.preprocess_book(&AsHtml)?;
+    let (rendered, _) = book.preprocess_book(&AsTest)?;
 
     let mut blocks = Vec::new();
     let mut problems = Vec::new();
