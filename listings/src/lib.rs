@@ -27,6 +27,7 @@
 //! | [`fragile`] | `epoll` as the faults chapter finds it, before its fixes | Part Four: faults |
 //! | [`hangups_unheard`] | `fragile`, deaf to hang-ups and errors reported alone | Part Four: faults |
 //! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
+//! | [`abortable`] | `sturdy` with a join handle that aborts its task | Part Four: exercises |
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
@@ -44,6 +45,7 @@ pub mod ident {
     pub mod streams;
 }
 
+pub mod abortable;
 pub mod blocking;
 pub mod busy_loop;
 pub mod doorbell;
