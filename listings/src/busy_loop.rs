@@ -10,10 +10,9 @@
 //! for a socket, one core runs flat out. `poll_loop` is the same runtime
 //! with that fixed.
 //!
-//! The chapter shows the items of this module, so their examples are here
-//! rather than on them. `block_on` runs a future to its end, `spawn` starts
-//! a task and gives a `JoinHandle` to await its output, and `sleep` waits
-//! without holding the thread:
+//! `block_on` runs a future to its end, `spawn` starts a task and gives a
+//! `JoinHandle` to await its output, and `sleep` waits without holding the
+//! thread.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -36,13 +35,13 @@
 //!     sum
 //! });
 //! assert_eq!(sum, 60);
-//! // The three sleeps ran side by side.
+//! // Every task slept its 20 ms before it answered.
 //! let elapsed = start.elapsed();
 //! assert!(elapsed >= Duration::from_millis(20), "{elapsed:?}");
 //! ```
 //!
 //! `accept` waits for a connection on a non-blocking listener, and
-//! `write_all` sends a whole buffer:
+//! `write_all` sends a whole buffer.
 //!
 //! ```
 //! use std::io::Read;
@@ -64,7 +63,7 @@
 //! ```
 //!
 //! `poll_io` turns any non-blocking call into a future's `Poll`, and
-//! `copy_to_stdout` reads a socket to its end:
+//! `copy_to_stdout` reads a socket to its end.
 //!
 //! ```
 //! use std::future::poll_fn;

@@ -13,10 +13,9 @@
 //! step where the main loop waits has changed, and the IO futures that
 //! register for it.
 //!
-//! The chapter shows the items of this module, so their examples are here
-//! rather than on them. `block_on` runs a future to its end (and fails only
-//! if `poll(2)` does), `spawn` starts a task and gives a `JoinHandle` to
-//! await its output, and `sleep` waits without holding the thread:
+//! `block_on` runs a future to its end (and fails only if `poll(2)`
+//! does), `spawn` starts a task and gives a `JoinHandle` to await its
+//! output, and `sleep` waits without holding the thread.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -39,14 +38,14 @@
 //!     sum
 //! })?;
 //! assert_eq!(sum, 60);
-//! // The three sleeps ran side by side.
+//! // Every task slept its 20 ms before it answered.
 //! let elapsed = start.elapsed();
 //! assert!(elapsed >= Duration::from_millis(20), "{elapsed:?}");
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
 //! `accept` waits for a connection on a non-blocking listener, and
-//! `write_all` sends a whole buffer:
+//! `write_all` sends a whole buffer.
 //!
 //! ```
 //! use std::io::Read;
@@ -69,7 +68,7 @@
 //!
 //! `poll_io` turns any non-blocking call on a descriptor into a future's
 //! `Poll`, registering the descriptor with `poll(2)` while the call would
-//! block, and `copy_to_stdout` reads a socket to its end:
+//! block, and `copy_to_stdout` reads a socket to its end.
 //!
 //! ```
 //! use std::future::poll_fn;
