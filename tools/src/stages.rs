@@ -13,7 +13,7 @@
 //! one of the stage's anchors, and every line it drops must have been next
 //! to one: the chapter includes every anchor (`includes.rs` checks that),
 //! so every change is on a page, highlighted. The stage's own `//!` docs,
-//! which say what it is, may differ freely.
+//! which say what it is, and blank lines may differ freely.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -121,7 +121,11 @@ pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
                 new_index, new_len, ..
             } => {
                 for line in &new[new_index..new_index + new_len] {
-                    if !line.anchored && !line.header {
+                    // A blank line says nothing a chapter could show.
+                    if !line.anchored
+                        && !line.header
+                        && !line.text.trim().is_empty()
+                    {
                         report(line.number, "changes", &line.text);
                     }
                 }
@@ -142,7 +146,7 @@ pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
                 if !shown {
                     let at = after.or(before).map_or(1, |line| line.number);
                     for line in &old[old_index..old_index + old_len] {
-                        if !line.header {
+                        if !line.header && !line.text.trim().is_empty() {
                             report(at, "drops a line of", &line.text);
                         }
                     }
@@ -219,8 +223,15 @@ mod tests {
         let child = "//! Two.\n//! Parent stage: `one`.\n\nfn a() {}\n\n\
                      fn c() {}\n";
         let found = problems(child);
-        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("drops a line of `one`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_blank_line_outside_every_anchor_is_no_change() {
+        let child = "//! Two.\n//! Parent stage: `one`.\n\nfn a() {}\n\n\n\
+                     fn b() {}\n\nfn c() {}\n";
+        assert_eq!(problems(child), [] as [String; 0]);
     }
 
     #[test]
