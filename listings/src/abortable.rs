@@ -2,11 +2,12 @@
 //! runtime of the solution to Part Four's exercise "Abort a task"
 //! (`part4-exercises/exercise_abort_solution.rs`).
 //!
+//! Parent stage: `sturdy`.
+//!
 //! The handle keeps a weak reference to its task, and `JoinHandle::abort`
 //! takes the task's future out and drops it, wherever it waits, and with it
 //! everything the future owns: its sockets leave `epoll`'s interest list
-//! and close. `spawn_blocking`, which the exercise does not need, is left
-//! out.
+//! and close.
 //!
 //! ```
 //! use std::time::Duration;
@@ -63,8 +64,9 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
 use std::time::{Duration, Instant};
 
 // Tasks and the ready queue.
@@ -97,6 +99,8 @@ impl Wake for Task {
 }
 
 // ANCHOR: handle
+use std::sync::Weak;
+
 /// What a task, or a blocking job, shares with its `JoinHandle`.
 struct JoinState<T> {
     /// The output, once there is one.
@@ -169,6 +173,21 @@ where
     handle
 }
 
+/// Runs `job` on a thread of its own, for work that would block the loop.
+/// The thread completes the handle, and its waker rings the doorbell. A
+/// job is no task: its handle has none to abort.
+pub fn spawn_blocking<T, F>(job: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (completion, handle) = new_join_state(Weak::new());
+    thread::spawn(move || {
+        let output = job();
+        completion.state.lock().unwrap().output = Some(output);
+    });
+    handle
+}
 // ANCHOR_END: handle
 
 impl<T> Future for JoinHandle<T> {

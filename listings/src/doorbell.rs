@@ -4,6 +4,8 @@
 //! waker that queues a task while the main loop sleeps in `poll(2)`, or is
 //! about to, rings it, and `poll(2)` returns.
 //!
+//! Parent stage: `no_doorbell`.
+//!
 //! ```
 //! use std::io::{Read, Write};
 //! use std::net::{TcpListener, TcpStream};
@@ -39,15 +41,14 @@
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fs::File;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::mem;
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -119,7 +120,7 @@ where
 }
 
 /// Runs `job` on a thread of its own, for work that would block the loop.
-/// The thread completes the handle, and its waker rings the doorbell.
+/// The thread completes the handle and wakes whoever awaits it.
 pub fn spawn_blocking<T, F>(job: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -237,9 +238,12 @@ fn milliseconds_to_next_timer() -> libc::c_int {
     }
 }
 
-// The doorbell: how another thread wakes the loop.
-
 // ANCHOR: doorbell
+// The doorbell: how another thread wakes the loop.
+use std::fs::File;
+use std::os::fd::OwnedFd;
+use std::sync::OnceLock;
+
 /// A descriptor in the loop's poll set that any thread can make readable.
 /// For an `eventfd` both ends are the same descriptor.
 struct Doorbell {

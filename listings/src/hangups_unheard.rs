@@ -3,6 +3,8 @@
 //! so does not hear a hang-up or an error that `epoll` reports alone: the
 //! runtime of `part4-hangup-unheard`.
 //!
+//! Parent stage: `fragile`.
+//!
 //! ```
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
