@@ -50,7 +50,6 @@ use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread;
 use std::time::{Duration, Instant};
 
 // Tasks and the ready queue.
@@ -95,6 +94,8 @@ struct JoinState<T> {
 pub struct JoinHandle<T> {
     state: Arc<Mutex<JoinState<T>>>,
 }
+
+use std::thread;
 
 /// Starts `future` as a task of its own, polled by the main loop.
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>

@@ -4,6 +4,8 @@
 //! from another thread while it sleeps in `poll(2)`: the woken task waits
 //! in the ready queue until something else ends the wait.
 //!
+//! Parent stage: `only_ready`.
+//!
 //! ```
 //! use std::io::{Read, Write};
 //! use std::net::{TcpListener, TcpStream};
@@ -58,7 +60,6 @@ use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread;
 use std::time::{Duration, Instant};
 
 // Tasks and the ready queue.
@@ -101,6 +102,9 @@ pub struct JoinHandle<T> {
     state: Arc<Mutex<JoinState<T>>>,
 }
 
+// ANCHOR: spawn_blocking
+use std::thread;
+
 /// Starts `future` as a task of its own, polled by the main loop.
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
@@ -124,7 +128,6 @@ where
     JoinHandle { state }
 }
 
-// ANCHOR: spawn_blocking
 /// Runs `job` on a thread of its own, for work that would block the loop.
 /// The thread completes the handle and wakes whoever awaits it.
 pub fn spawn_blocking<T, F>(job: F) -> JoinHandle<T>

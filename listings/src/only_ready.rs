@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::mem;
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -395,6 +395,18 @@ fn run_ready_tasks() {
     }
 }
 // ANCHOR_END: block_on
+
+/// Waits for the next connection on a non-blocking listener.
+pub async fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
+    let fd = listener.as_raw_fd();
+    let (stream, _) =
+        poll_fn(|cx| poll_io(cx, fd, Direction::Read, listener.accept()))
+            .await?;
+    // On Linux the new socket does not inherit non-blocking mode from the
+    // listener, so it is switched on here for every connection.
+    stream.set_nonblocking(true)?;
+    Ok(stream)
+}
 
 /// Reads what has arrived, at most `buf.len()` bytes; 0 at the end.
 pub async fn read(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
