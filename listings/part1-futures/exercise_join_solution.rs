@@ -1,14 +1,26 @@
+// solution: begin
 //! Solution: `join2` runs its two futures at once.
+// solution: end
+// starter: //! Exercise: make `join2` run its two futures at once.
 //!
+// solution: begin
 //! Breakfast needs a kettle (one second) and a toaster (0.4 seconds).
 //! `join2` polls both futures on every poll of its own, with the same
 //! context, and keeps each output until the other one is there too. Both
 //! appliances are switched on at the start, and breakfast is ready after
 //! about one second, when the kettle has boiled.
+// solution: end
+// starter: //! Breakfast needs a kettle (one second) and a toaster (0.4 seconds), and
+// starter: //! `join2` should run both and hand back both results. As written, it
+// starter: //! awaits one future and then the other, so the toaster is switched on
+// starter: //! only once the water has boiled. The runtime is Part One's: the timer
+// starter: //! table and a `block_on` that sleeps until the next timer.
 
+// solution: begin
 use std::future::poll_fn;
 use std::pin::pin;
 use std::task::Poll;
+// solution: end
 use std::time::Duration;
 
 use listings::timer_block_on::block_on;
@@ -17,6 +29,7 @@ use listings::timers::sleep;
 // ANCHOR: exercise
 /// Runs `a` and `b` at once, and is ready with both outputs when both are.
 async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    // solution: begin
     // Pinned here, in this future's own state, since `poll` needs them
     // pinned and they stay in one place from now on.
     let (mut a, mut b) = (pin!(a), pin!(b));
@@ -42,6 +55,11 @@ async fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
         }
     })
     .await
+    // solution: end
+    // starter: // Wrong: `b` is not even polled until `a` has finished.
+    // starter: let a = a.await;
+    // starter: let b = b.await;
+    // starter: (a, b)
 }
 
 async fn kettle() -> &'static str {

@@ -1,14 +1,27 @@
+// solution: begin
 //! Solution: `yield_now` lets the other tasks have a turn.
+// solution: end
+// starter: //! Exercise: write `yield_now`, which lets the other tasks have a turn.
 //!
 //! Two tasks count to three on Part Two's queue executor
+// solution: begin
 //! (`queue_executor`). `yield_now` returns `Pending` once,
 //! having woken its own task first, which puts the task at the back of the
 //! ready queue; the other task is polled in between, and the two count in
 //! turns.
+// solution: end
+// starter: //! (`queue_executor`), and after each number a task awaits `yield_now()`
+// starter: //! so that the other one can count too. As written,
+// starter: //! `yield_now` is ready at once, nothing ever returns `Pending`, and each
+// starter: //! task counts to its end in a single poll.
 
+// solution: begin
 use std::future::poll_fn;
+// solution: end
 use std::sync::mpsc;
+// solution: begin
 use std::task::Poll;
+// solution: end
 
 use listings::queue_executor::{Spawner, run};
 
@@ -16,6 +29,7 @@ use listings::queue_executor::{Spawner, run};
 /// Gives the other tasks a turn: the task goes to the back of the queue
 /// and carries on when its turn comes round again.
 async fn yield_now() {
+    // solution: begin
     let mut yielded = false;
     poll_fn(|cx| {
         if yielded {
@@ -28,6 +42,8 @@ async fn yield_now() {
         Poll::Pending
     })
     .await
+    // solution: end
+    // starter: // Wrong: nothing here ever returns `Pending`, so the task runs on.
 }
 
 /// Counts to three, letting the other tasks have a turn after each number.

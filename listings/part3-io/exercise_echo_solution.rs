@@ -1,11 +1,19 @@
+// solution: begin
 //! Solution: an echo server on Part Three's event loop
+// solution: end
+// starter: //! Exercise: an echo server on Part Three's event loop
 //! (`listings::poll_loop`).
 //!
 //! Three clients each send a message, say that they have nothing more to
 //! send by shutting down their side of the connection, and print whatever
+// solution: begin
 //! comes back until the server hangs up. `echo` reads what a client sends
 //! and writes it back, until its read meets the end of the stream; every
 //! client gets its own message back.
+// solution: end
+// starter: //! comes back until the server hangs up. The server should send back
+// starter: //! everything it receives. As written, it reads everything and sends
+// starter: //! nothing back, and the clients get nothing.
 
 use std::future::poll_fn;
 use std::io::{self, Read};
@@ -24,7 +32,9 @@ async fn read(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Sends back everything the peer sends, until the peer has no more.
 async fn echo(mut stream: TcpStream) -> io::Result<()> {
+    // starter: // Wrong: reads everything the peer sends, and sends nothing back.
     let mut buf = [0; 1024];
+    // solution: begin
     loop {
         let n = read(&mut stream, &mut buf).await?;
         if n == 0 {
@@ -36,11 +46,15 @@ async fn echo(mut stream: TcpStream) -> io::Result<()> {
         // send, and a buffer's worth at most is ever held.
         write_all(&mut stream, &buf[..n]).await?;
     }
+    // solution: end
+    // starter: while read(&mut stream, &mut buf).await? > 0 {}
+    // starter: Ok(())
 }
 // ANCHOR_END: exercise
 
 // The program: the server and three clients, all tasks on this thread.
 
+// starter: // ANCHOR: program
 fn main() -> io::Result<()> {
     let listener = TcpListener::bind("0.0.0.0:8000")?;
     listener.set_nonblocking(true)?;
@@ -88,3 +102,4 @@ async fn client(n: usize) -> io::Result<()> {
     println!("client {n} got back {:?}", String::from_utf8_lossy(&echoed));
     Ok(())
 }
+// starter: // ANCHOR_END: program

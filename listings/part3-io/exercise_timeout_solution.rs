@@ -1,18 +1,27 @@
+// solution: begin
 //! Solution: a server that gives each client half a second to speak.
+// solution: end
+// starter: //! Exercise: a server that gives each client half a second to speak.
 //!
 //! Two clients connect to the server on Part Three's event loop
 //! (`listings::poll_loop`). One says hello after a tenth of a second; the
 //! other says nothing at all. The server reads one request from each,
+// solution: begin
 //! racing the read against a sleep of half a second, and closes the
 //! connection: the talker's request arrives in time, the silent client's
 //! read is given up after half a second.
+// solution: end
+// starter: //! waiting at most half a second, and then closes the connection. The time
+// starter: //! limit is `timeout`, which is not written yet.
 
 use std::future::poll_fn;
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+// solution: begin
 use std::pin::{Pin, pin};
 use std::task::Poll;
+// solution: end
 use std::time::Duration;
 
 use listings::poll_loop::{accept, block_on, poll_io, sleep, spawn, write_all};
@@ -28,9 +37,14 @@ async fn read(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
 /// Runs `future`, but for `limit` at most: after that, the future is
 /// dropped unfinished, and the result is an error of kind `TimedOut`.
 async fn timeout<T>(
+    // solution: begin
     limit: Duration,
     future: impl Future<Output = io::Result<T>>,
+    // solution: end
+    // starter: _limit: Duration,
+    // starter: _future: impl Future<Output = io::Result<T>>,
 ) -> io::Result<T> {
+    // solution: begin
     let mut future = pin!(future);
     let mut time_is_up = sleep(limit);
     // Both get the same context: the socket or the timer, whichever is
@@ -44,6 +58,8 @@ async fn timeout<T>(
             .map(|()| Err(io::ErrorKind::TimedOut.into()))
     })
     .await
+    // solution: end
+    // starter: todo!("race the future against a sleep of `limit`")
 }
 
 /// Waits half a second at most for the client's request, answers nothing,

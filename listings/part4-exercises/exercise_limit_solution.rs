@@ -1,5 +1,3 @@
-// The exercise's starter is made from this file: `cargo book assemble
-// listings/part4-exercises/exercise_limit_starter.rs` prints it.
 // solution: begin
 //! Solution: serve at most two connections at once.
 //!
