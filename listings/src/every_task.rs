@@ -11,7 +11,8 @@
 //! use listings::every_task::{block_on, read, sleep, spawn, write_all};
 //!
 //! let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-//! let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+//! let address = listener.local_addr().unwrap();
+//! let mut client = TcpStream::connect(address).unwrap();
 //! let (mut stream, _) = listener.accept().unwrap();
 //! stream.set_nonblocking(true).unwrap();
 //! let echoed = block_on(async {

@@ -45,7 +45,8 @@
 //! use listings::fragile::{Async, block_on};
 //!
 //! let (reader, writer) = io::pipe().unwrap();
-//! let (reader, writer) = (Async::new(reader).unwrap(), Async::new(writer).unwrap());
+//! let reader = Async::new(reader).unwrap();
+//! let writer = Async::new(writer).unwrap();
 //! let got = block_on(async {
 //!     writer.write_all(b"through the pipe").await?;
 //!     let mut buf = [0; 64];

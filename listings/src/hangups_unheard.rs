@@ -9,7 +9,9 @@
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
 //! use std::time::Duration;
-//! use listings::hangups_unheard::{Async, block_on, sleep, spawn, spawn_blocking};
+//! use listings::hangups_unheard::{
+//!     Async, block_on, sleep, spawn, spawn_blocking,
+//! };
 //!
 //! let listener = Async::bind("127.0.0.1:0").unwrap();
 //! let address = listener.get_ref().local_addr().unwrap();
@@ -43,7 +45,8 @@
 //! use listings::hangups_unheard::{Async, block_on};
 //!
 //! let (reader, writer) = io::pipe().unwrap();
-//! let (reader, writer) = (Async::new(reader).unwrap(), Async::new(writer).unwrap());
+//! let reader = Async::new(reader).unwrap();
+//! let writer = Async::new(writer).unwrap();
 //! let got = block_on(async {
 //!     writer.write_all(b"through the pipe").await?;
 //!     let mut buf = [0; 64];

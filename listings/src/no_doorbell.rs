@@ -13,7 +13,8 @@
 //!
 //! let listener = TcpListener::bind("127.0.0.1:0").unwrap();
 //! listener.set_nonblocking(true).unwrap();
-//! let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+//! let address = listener.local_addr().unwrap();
+//! let mut client = TcpStream::connect(address).unwrap();
 //! // A blocking write of two bytes: it returns at once.
 //! client.write_all(b"hi").unwrap();
 //! let echoed = block_on(async move {
