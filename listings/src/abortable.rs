@@ -24,7 +24,7 @@
 //! ```
 //!
 //! An aborted task never finishes, and what its future owned is dropped at
-//! once, here a socket, whose peer reads the end of the stream:
+//! once, here a socket, whose peer reads the end of the stream.
 //!
 //! ```
 //! use std::io::Read;

@@ -33,7 +33,7 @@
 //! assert_eq!(&back, b"hi");
 //! ```
 //!
-//! A job on another thread wakes its task, and the doorbell the loop:
+//! A job on another thread wakes its task, and the doorbell the loop.
 //!
 //! ```
 //! use listings::doorbell::{block_on, spawn_blocking};

@@ -38,7 +38,7 @@
 //! assert_eq!(&back, b"hi!");
 //! ```
 //!
-//! Pipes, as the chapter's hang-up programs use them:
+//! `Async` wraps pipes as well as sockets.
 //!
 //! ```
 //! use std::io;

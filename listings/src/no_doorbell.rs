@@ -34,7 +34,7 @@
 //! ```
 //!
 //! A job's wake-up is heard only when the loop wakes for something else,
-//! here a task that ticks every millisecond:
+//! here a task that ticks every millisecond.
 //!
 //! ```
 //! use std::time::Duration;
