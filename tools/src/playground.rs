@@ -64,10 +64,12 @@ fn program_of(code: ElementRef) -> Option<String> {
         let arguments = call
             .trim()
             .strip_prefix("restoreListing(document.currentScript, ")?;
-        // The program is a JSON string; the line range follows it.
+        // The program is a JSON string; the line range follows it. The
+        // script leaves out its final line end, as mdBook does.
         let mut stream =
             serde_json::Deserializer::from_str(arguments).into_iter::<String>();
-        stream.next()?.ok()
+        let program = stream.next()?.ok()?;
+        Some(program.strip_suffix('\n').unwrap_or(&program).to_owned())
     })
 }
 
@@ -107,6 +109,6 @@ mod tests {
         )
         .unwrap();
         let buttons = run_buttons(&page).unwrap();
-        assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}\n</script>\n");
+        assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}\n</script>");
     }
 }
