@@ -26,7 +26,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use book_tools::assemble::assemble;
+use book_tools::assemble::{assemble, library_text};
 use book_tools::programs::{self, project};
 use book_tools::stages;
 use book_tools::strace::Counted;
@@ -731,7 +731,7 @@ fn at_9000_the_tuned_runtime_is_within_5_percent_of_tokio_wall_below_its_rss_and
 
 const PART_FOUR: &str = "listings/part4-ident/ident_server.rs";
 const TUNED: &str = "listings/part5-measured/tuned_server.rs";
-const TUNED_RUNTIME: &str = "listings/src/tuned.rs";
+const TUNED_RUNTIME: &str = "listings/src/tuned.diff";
 
 #[test]
 fn the_tuned_server_answers_exactly_as_part_fours() {
@@ -754,7 +754,7 @@ fn the_tuned_listing_changes_only_the_runtime() {
     };
     let (part_four, tuned) = (files(PART_FOUR), files(TUNED));
     let runtime = |file: &PathBuf| {
-        file.ends_with("sturdy.rs") || file.ends_with("tuned.rs")
+        file.ends_with("sturdy.rs") || file.ends_with("tuned.diff")
     };
     let same: Vec<_> = part_four.iter().filter(|f| !runtime(f)).collect();
     assert!(!same.is_empty());
@@ -765,7 +765,7 @@ fn the_tuned_listing_changes_only_the_runtime() {
     assert!(tuned.contains(&PathBuf::from(TUNED_RUNTIME)));
     // And the tuned runtime is Part Four's, but where the chapter shows
     // a change.
-    let runtime = std::fs::read_to_string(root().join(TUNED_RUNTIME)).unwrap();
+    let runtime = library_text(&project(), Path::new(TUNED_RUNTIME)).unwrap();
     assert_eq!(stages::parent_of(&runtime).as_deref(), Some("sturdy"));
     let problems =
         stages::check_stage(&project(), Path::new(TUNED_RUNTIME)).unwrap();

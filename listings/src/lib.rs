@@ -32,6 +32,10 @@
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
 //!
+//! A variant stage, one that differs from another by a few changes, is
+//! that small diff (`doorbell.diff`, as `diff -u` writes it), which
+//! `build.rs` applies: a fix to a stage reaches its variants.
+//!
 //! A module that gathers several files and runs on a runtime of the
 //! program's choosing (`ident`) is declared here, with the runtime it
 //! runs on as `runtime`; the book's assembler copies the declaration.
@@ -45,29 +49,50 @@ pub mod ident {
     pub mod streams;
 }
 
-pub mod abortable;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/abortable.md"))]
+pub mod abortable {
+    include!(concat!(env!("OUT_DIR"), "/abortable.rs"));
+}
 pub mod blocking;
 pub mod busy_loop;
-pub mod doorbell;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/doorbell.md"))]
+pub mod doorbell {
+    include!(concat!(env!("OUT_DIR"), "/doorbell.rs"));
+}
 pub mod epoll;
 pub mod every_task;
 pub mod flag_executor;
-pub mod fragile;
-pub mod hangups_unheard;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/fragile.md"))]
+pub mod fragile {
+    include!(concat!(env!("OUT_DIR"), "/fragile.rs"));
+}
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/hangups_unheard.md"))]
+pub mod hangups_unheard {
+    include!(concat!(env!("OUT_DIR"), "/hangups_unheard.rs"));
+}
 pub mod join;
 pub mod join_handle;
-pub mod no_doorbell;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/no_doorbell.md"))]
+pub mod no_doorbell {
+    include!(concat!(env!("OUT_DIR"), "/no_doorbell.rs"));
+}
 pub mod only_ready;
 pub mod park_block_on;
 pub mod poll_loop;
 pub mod queue_executor;
 pub mod round_down;
-pub mod round_up;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/round_up.md"))]
+pub mod round_up {
+    include!(concat!(env!("OUT_DIR"), "/round_up.rs"));
+}
 pub mod sturdy;
 pub mod task_list;
 pub mod timer_block_on;
 pub mod timers;
-pub mod tuned;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/tuned.md"))]
+pub mod tuned {
+    include!(concat!(env!("OUT_DIR"), "/tuned.rs"));
+}
 
 /// The same ident server, the same files, on Part Five's tuned runtime.
 // The same files as `ident`, on purpose: compiled again on `tuned`.

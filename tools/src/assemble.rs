@@ -75,6 +75,92 @@ pub fn module_file(name: &str) -> PathBuf {
     Path::new(LIBRARY_DIR).join(name).with_extension("rs")
 }
 
+/// The diff that makes the variant stage `name`, relative to the project
+/// root: `listings/src/abortable.diff`.
+pub fn variant_file(name: &str) -> PathBuf {
+    Path::new(LIBRARY_DIR).join(name).with_extension("diff")
+}
+
+/// The text of a file of the library (relative to the project root). A
+/// variant stage is a diff of another stage (`diff -u`, whose `---` line
+/// names that stage's file), applied here as `listings/build.rs` applies
+/// it for the crate.
+pub fn library_text(project: &Project, file: &Path) -> Result<String, String> {
+    let text = fs::read_to_string(project.root.join(file))
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if file.extension().is_none_or(|ext| ext != "diff") {
+        return Ok(text);
+    }
+    let patch = diffy::Patch::from_str(&text)
+        .map_err(|e| format!("{}: not a diff: {e}", file.display()))?;
+    let base = patch.original().ok_or_else(|| {
+        format!("{}: no `--- <stage>.rs` line", file.display())
+    })?;
+    let base_file = Path::new(LIBRARY_DIR).join(base);
+    let base_file = match base_file.with_extension("rs") {
+        rs if project.root.join(&rs).is_file() => rs,
+        _ => base_file.with_extension("diff"),
+    };
+    let base_text = library_text(project, &base_file)?;
+    diffy::apply(&base_text, &patch).map_err(|e| {
+        format!(
+            "{} no longer applies to {} ({e}): change the diff with the stage",
+            file.display(),
+            base_file.display()
+        )
+    })
+}
+
+/// Writes variant stage `name` out as a file of its own,
+/// `listings/src/<name>.rs`, to be edited: while it is there, the build and
+/// the book use it instead of the diff. Returns the file's path.
+pub fn open_variant(project: &Project, name: &str) -> anyhow::Result<PathBuf> {
+    let file = module_file(name);
+    anyhow::ensure!(
+        !project.root.join(&file).exists(),
+        "{} is open already: edit it, then `cargo book variant close {name}`",
+        file.display()
+    );
+    let text = library_text(project, &variant_file(name))
+        .map_err(anyhow::Error::msg)?;
+    fs::write(project.root.join(&file), text)?;
+    Ok(file)
+}
+
+/// Makes variant stage `name`'s diff again from its open file, against
+/// the stage the diff names, and removes the file.
+pub fn close_variant(project: &Project, name: &str) -> anyhow::Result<PathBuf> {
+    let (file, diff_file) = (module_file(name), variant_file(name));
+    let modified =
+        fs::read_to_string(project.root.join(&file)).map_err(|e| {
+            anyhow::anyhow!("{}: {e} (open it first)", file.display())
+        })?;
+    let old = fs::read_to_string(project.root.join(&diff_file))?;
+    let old = diffy::Patch::from_str(&old).map_err(|e| {
+        anyhow::anyhow!("{}: not a diff: {e}", diff_file.display())
+    })?;
+    let base = old
+        .original()
+        .ok_or_else(|| {
+            anyhow::anyhow!("{}: no `---` line", diff_file.display())
+        })?
+        .to_owned();
+    let base_file = Path::new(LIBRARY_DIR).join(&base);
+    let base_file = match base_file.with_extension("rs") {
+        rs if project.root.join(&rs).is_file() => rs,
+        _ => base_file.with_extension("diff"),
+    };
+    let original =
+        library_text(project, &base_file).map_err(anyhow::Error::msg)?;
+    let patch = diffy::DiffOptions::new()
+        .set_original_filename(base)
+        .set_modified_filename(format!("{name}.rs"))
+        .create_patch(&original, &modified);
+    fs::write(project.root.join(&diff_file), patch.to_string())?;
+    fs::remove_file(project.root.join(&file))?;
+    Ok(diff_file)
+}
+
 /// Assembles `program` (relative to the project root).
 pub fn assemble(
     project: &Project,
@@ -273,6 +359,25 @@ pub fn programs(project: &Project) -> anyhow::Result<Vec<PathBuf>> {
     Ok(programs)
 }
 
+/// The library's files, relative to the project root: its modules
+/// (`.rs`) and its variant stages (`.diff`).
+pub fn library_files(project: &Project) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = project
+        .listing_sources()?
+        .into_iter()
+        .filter(|file| is_library_module(file))
+        .collect();
+    for entry in fs::read_dir(project.root.join(LIBRARY_DIR))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "diff") {
+            let name = path.file_name().unwrap_or_default();
+            files.push(Path::new(LIBRARY_DIR).join(name));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Writes every program, assembled, and every module of the library under
 /// `dir`, at their paths: what a reader copies, and what the browser tests
 /// compare the pages with.
@@ -288,13 +393,11 @@ pub fn write_all(project: &Project, dir: &Path) -> anyhow::Result<()> {
             .map_err(|problem| anyhow::anyhow!("{problem}"))?;
         write(&program, &assembled.text())?;
     }
-    for file in project.listing_sources()? {
-        if is_library_module(&file) {
-            let text = fs::read_to_string(project.root.join(&file))?;
-            let kept: Vec<&str> =
-                text.lines().filter(|line| !is_marker(line)).collect();
-            write(&file, &(kept.join("\n") + "\n"))?;
-        }
+    for file in library_files(project)? {
+        let text = library_text(project, &file).map_err(anyhow::Error::msg)?;
+        let kept: Vec<&str> =
+            text.lines().filter(|line| !is_marker(line)).collect();
+        write(&file, &(kept.join("\n") + "\n"))?;
     }
     Ok(())
 }
@@ -389,9 +492,20 @@ impl Library {
         name: &str,
         named_at: (&Path, usize),
     ) -> Result<Body, Problem> {
-        let Some((first, last)) = self.inline(name) else {
-            let file = module_file(name);
-            let text = read(project, &file, Some(named_at))?;
+        // A variant stage: its diff, or the file `cargo book variant open`
+        // made of it, which `lib.rs` includes from the build's output.
+        let variant = variant_file(name);
+        let is_variant = project.root.join(&variant).is_file();
+        let inline = self.inline(name).filter(|_| !is_variant);
+        let Some((first, last)) = inline else {
+            let file = match module_file(name) {
+                file if is_variant && !project.root.join(&file).is_file() => {
+                    variant
+                }
+                file => file,
+            };
+            let text = library_text(project, &file)
+                .map_err(|why| Problem::new(named_at.0, named_at.1, why))?;
             let mut lines = vec![generated(&format!("    pub mod {name} {{"))];
             // Not indented: an excerpt of a module reads as it does in its
             // file, and a line inside a multi-line string keeps its text.

@@ -15,7 +15,9 @@ use std::sync::LazyLock;
 use anyhow::Result;
 use regex::Regex;
 
-use crate::assemble::{LIBRARY_DIR, assemble, source_of};
+use crate::assemble::{
+    LIBRARY_DIR, assemble, library_files, library_text, source_of,
+};
 use crate::markdown::LineIndex;
 use crate::{Problem, Project};
 
@@ -221,10 +223,21 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
         }
     }
     let mut problems = Vec::new();
-    // The library's root only lists its modules, which the book shows.
-    let library_root = Path::new(LIBRARY_DIR).join("lib.rs");
-    for source in project.listing_sources()? {
-        if source == library_root {
+    // The library's root only lists its modules, which the book shows,
+    // and the build script only applies the variants' diffs.
+    let plumbing = [
+        Path::new(LIBRARY_DIR).join("lib.rs"),
+        PathBuf::from("listings/build.rs"),
+    ];
+    let mut sources = project.listing_sources()?;
+    // The library's variant stages, which are diffs of other stages.
+    sources.extend(
+        library_files(project)?
+            .into_iter()
+            .filter(|file| file.extension().is_some_and(|ext| ext == "diff")),
+    );
+    for source in sources {
+        if plumbing.contains(&source) {
             continue;
         }
         let absolute = project.root.join(&source);
@@ -236,7 +249,8 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
             ));
             continue;
         }
-        let contents = fs::read_to_string(&absolute)?;
+        let contents =
+            library_text(project, &source).map_err(anyhow::Error::msg)?;
         for (index, line) in contents.lines().enumerate() {
             for cap in ANCHOR_START.captures_iter(line) {
                 let anchor = cap[1].to_owned();

@@ -15,15 +15,16 @@
 //! so every change is on a page, highlighted. The stage's own `//!` docs,
 //! which say what it is, and blank lines may differ freely.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::assemble::{ANCHOR_MARKER, LIBRARY_DIR};
+use crate::assemble::{
+    ANCHOR_MARKER, LIBRARY_DIR, library_files, library_text, variant_file,
+};
 use crate::includes::{ANCHOR_END, ANCHOR_START};
 use crate::{Problem, Project};
 
@@ -75,15 +76,17 @@ pub fn parent_of(text: &str) -> Option<String> {
 
 /// Problems with one stage (relative to the project root).
 pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
-    let read = |file: &Path| {
-        fs::read_to_string(project.root.join(file))
-            .with_context(|| format!("reading {}", file.display()))
-    };
+    let read =
+        |file: &Path| library_text(project, file).map_err(anyhow::Error::msg);
     let text = read(stage)?;
     let Some(parent) = parent_of(&text) else {
         return Ok(Vec::new());
     };
-    let parent_file = Path::new(LIBRARY_DIR).join(&parent).with_extension("rs");
+    let parent_file =
+        match Path::new(LIBRARY_DIR).join(&parent).with_extension("rs") {
+            file if project.root.join(&file).is_file() => file,
+            _ => variant_file(&parent),
+        };
     let Ok(parent_text) = read(&parent_file) else {
         return Ok(vec![Problem::new(
             stage,
@@ -157,26 +160,34 @@ pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
     Ok(problems)
 }
 
-/// Every stage of the library that names a parent, checked.
+/// Every stage of the library that names a parent, checked; and no
+/// variant stage left open (`cargo book variant open`), which would make
+/// the crate and the page differ from the diff that is committed.
 pub fn check(project: &Project) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    for file in stage_files(project)? {
+    for file in library_files(project)? {
+        if file.extension().is_some_and(|ext| ext == "diff")
+            && project.root.join(file.with_extension("rs")).is_file()
+        {
+            let name = file.file_stem().unwrap_or_default().to_string_lossy();
+            problems.push(Problem::new(
+                file.with_extension("rs"),
+                1,
+                format!(
+                    "the variant {name} is open: `cargo book variant close \
+                     {name}` makes its diff again"
+                ),
+            ));
+        }
         problems.extend(check_stage(project, &file)?);
     }
     Ok(problems)
 }
 
-/// The library's files, relative to the project root.
-fn stage_files(project: &Project) -> Result<Vec<PathBuf>> {
-    Ok(project
-        .listing_sources()?
-        .into_iter()
-        .filter(|file| file.starts_with(LIBRARY_DIR))
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::project::messages;
 
@@ -232,6 +243,30 @@ mod tests {
         let child = "//! Two.\n//! Parent stage: `one`.\n\nfn a() {}\n\n\n\
                      fn b() {}\n\nfn c() {}\n";
         assert_eq!(problems(child), [] as [String; 0]);
+    }
+
+    #[test]
+    fn a_variant_is_a_diff_checked_as_applied() {
+        let (dir, project) = project(ONE, "");
+        let src = dir.path().join(LIBRARY_DIR);
+        fs::remove_file(src.join("two.rs")).unwrap();
+        // `one` with `fn b` changed outside every anchor.
+        let diff = "--- one.rs\n+++ two.rs\n@@ -1,5 +1,6 @@\n-//! One.\n\
+                    +//! Two.\n+//! Parent stage: `one`.\n \n fn a() {}\n \n\
+                    -fn b() {}\n+fn b() { a(); }\n";
+        fs::write(src.join("two.diff"), diff).unwrap();
+        assert_eq!(
+            messages(&check(&project).unwrap()),
+            [
+                "listings/src/two.diff:6: changes `one` outside every anchor, \
+              where no chapter shows it: fn b() { a(); }"
+            ]
+        );
+        // Open, it is reported until it is closed.
+        crate::assemble::open_variant(&project, "two").unwrap();
+        assert!(messages(&check(&project).unwrap())[0].contains("is open"));
+        crate::assemble::close_variant(&project, "two").unwrap();
+        assert_eq!(messages(&check(&project).unwrap()).len(), 1);
     }
 
     #[test]

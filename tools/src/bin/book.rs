@@ -11,6 +11,9 @@
 //!                                to OUT or stdout; an exercise's starter is
 //!                                FILE ..._starter.rs
 //! cargo book assemble --all DIR  every program so, under DIR
+//! cargo book variant open NAME   a variant stage (listings/src/NAME.diff)
+//!                                as a file of its own, to edit
+//! cargo book variant close NAME  its diff made again from that file
 //! cargo book preprocess          (run by mdBook: the include check)
 //! ```
 
@@ -75,6 +78,25 @@ fn run(args: Vec<String>) -> Result<()> {
                 ),
             }
         }
+        Some("variant") => {
+            use book_tools::assemble::{close_variant, open_variant};
+            match (rest.first().map(String::as_str), rest.get(1)) {
+                (Some("open"), Some(name)) => {
+                    let file = open_variant(&project, name)?;
+                    eprintln!(
+                        "Edit {}, then `cargo book variant close {name}`",
+                        file.display()
+                    );
+                    Ok(())
+                }
+                (Some("close"), Some(name)) => {
+                    let diff = close_variant(&project, name)?;
+                    eprintln!("{} is made again", diff.display());
+                    Ok(())
+                }
+                _ => bail!("usage: cargo book variant open|close NAME"),
+            }
+        }
         Some("preprocess") => match rest.first().map(String::as_str) {
             // mdBook asks whether a renderer is supported: all are.
             Some("supports") => Ok(()),
@@ -84,7 +106,7 @@ fn run(args: Vec<String>) -> Result<()> {
             ),
         },
         _ => bail!(
-            "usage: cargo book serve|build|mdbook-test|install-tools|assemble (see README.md)"
+            "usage: cargo book serve|build|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),
     }
 }
