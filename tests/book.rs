@@ -79,6 +79,11 @@ fn every_stage_differs_from_its_parent_only_where_a_chapter_shows_it() {
 }
 
 #[test]
+fn every_public_item_of_the_library_is_in_a_doc_example() {
+    assert_no_problems(stages::check_examples(&project()).unwrap());
+}
+
+#[test]
 fn every_program_without_a_run_button_says_how_to_run_it() {
     assert_no_problems(run_locally::check(&project()).unwrap());
 }

@@ -104,15 +104,12 @@ pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
 
     let mut problems = Vec::new();
     let mut report = |number: usize, what: &str, text: &str| {
-        problems.push(Problem::new(
-            stage,
-            number,
-            format!(
-                "{what} `{parent}` outside every anchor, where no chapter \
-                 shows it: {}",
-                text.trim()
-            ),
-        ));
+        let message = format!(
+            "{what} `{parent}` outside every anchor, where no chapter shows \
+             it: {}",
+            text.trim()
+        );
+        problems.push(at(stage, number, message));
     };
     for op in capture_diff_slices(Algorithm::Lcs, &old_text, &new_text) {
         match op {
@@ -182,6 +179,98 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
         problems.extend(check_stage(project, &file)?);
     }
     Ok(problems)
+}
+
+/// A public item at the top of a file (`pub fn`, `pub struct`, ...), or a
+/// public method of an `impl` at the top.
+static PUBLIC_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:    )?pub (?:async )?(?:fn|struct|enum|trait|static|const|type) (\w+)",
+    )
+    .unwrap()
+});
+
+/// Every public item of every module of the library is named in one of
+/// its doc examples, which `cargo test` runs: the API each stage offers
+/// its programs is exercised, not just compiled. A variant stage is held
+/// to it as its diff makes it.
+pub fn check_examples(project: &Project) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    for file in library_files(project)? {
+        if file.ends_with("lib.rs") {
+            continue;
+        }
+        let text = library_text(project, &file).map_err(anyhow::Error::msg)?;
+        let mut examples = doc_examples(&text);
+        // A variant's code is its base's but for its diff: the base's
+        // examples exercise what it keeps.
+        let mut base = base_of(project, &file);
+        while let Some(file) = base {
+            let text =
+                library_text(project, &file).map_err(anyhow::Error::msg)?;
+            examples.push_str(&doc_examples(&text));
+            base = base_of(project, &file);
+        }
+        for (index, line) in text.lines().enumerate() {
+            let Some(cap) = PUBLIC_ITEM.captures(line) else {
+                continue;
+            };
+            let name = Regex::new(&format!(r"\b{}\b", &cap[1])).unwrap();
+            if !name.is_match(&examples) {
+                let message = format!("`{}` is in no doc example", &cap[1]);
+                problems.push(at(&file, index + 1, message));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// A problem at line `number` of a library file's text. A variant's
+/// lines are those of the stage its diff makes, which the diff itself
+/// does not number: the problem names the diff and that line.
+fn at(file: &Path, number: usize, message: String) -> Problem {
+    if file.extension().is_some_and(|ext| ext == "diff") {
+        let message = format!("line {number} of the stage it makes: {message}");
+        Problem::new(file, 1, message)
+    } else {
+        Problem::new(file, number, message)
+    }
+}
+
+/// The stage a variant's diff changes, if `file` is a variant.
+fn base_of(project: &Project, file: &Path) -> Option<std::path::PathBuf> {
+    if file.extension().is_none_or(|ext| ext != "diff") {
+        return None;
+    }
+    let diff = std::fs::read_to_string(project.root.join(file)).ok()?;
+    let base = diffy::Patch::from_str(&diff).ok()?.original()?.to_owned();
+    let base = Path::new(LIBRARY_DIR).join(base);
+    Some(match base.with_extension("rs") {
+        rs if project.root.join(&rs).is_file() => rs,
+        _ => base.with_extension("diff"),
+    })
+}
+
+/// The code of the examples in `text`'s doc comments.
+fn doc_examples(text: &str) -> String {
+    let mut code = String::new();
+    let mut in_example = false;
+    for line in text.lines() {
+        let line = line.trim_start();
+        let Some(doc) = line
+            .strip_prefix("//!")
+            .or_else(|| line.strip_prefix("///"))
+        else {
+            continue;
+        };
+        if doc.trim_start().starts_with("```") {
+            in_example = !in_example;
+        } else if in_example {
+            code.push_str(doc);
+            code.push('\n');
+        }
+    }
+    code
 }
 
 #[cfg(test)]
@@ -257,16 +346,26 @@ mod tests {
         fs::write(src.join("two.diff"), diff).unwrap();
         assert_eq!(
             messages(&check(&project).unwrap()),
-            [
-                "listings/src/two.diff:6: changes `one` outside every anchor, \
-              where no chapter shows it: fn b() { a(); }"
-            ]
+            ["listings/src/two.diff:1: line 6 of the stage it makes: \
+                 changes `one` outside every anchor, where no chapter shows \
+                 it: fn b() { a(); }"]
         );
         // Open, it is reported until it is closed.
         crate::assemble::open_variant(&project, "two").unwrap();
         assert!(messages(&check(&project).unwrap())[0].contains("is open"));
         crate::assemble::close_variant(&project, "two").unwrap();
         assert_eq!(messages(&check(&project).unwrap()).len(), 1);
+    }
+
+    #[test]
+    fn a_public_item_needs_a_doc_example_that_names_it() {
+        let one = "//! One.\n//!\n//! ```\n//! a();\n//! ```\n\npub fn a() {}\n\
+                   pub fn b() {}\n";
+        let (_dir, project) = project(one, "//! Two.\n");
+        assert_eq!(
+            messages(&check_examples(&project).unwrap()),
+            ["listings/src/one.rs:8: `b` is in no doc example"]
+        );
     }
 
     #[test]
