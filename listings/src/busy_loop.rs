@@ -92,6 +92,24 @@
 //! assert_eq!(received, b"ping\n");
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! `sleep` returns a `Sleep`, a future whose time counts from the call, not
+//! from its first poll: polled once its duration has passed, it is ready at
+//! once, and before that it is pending.
+//!
+//! ```
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll, Waker};
+//! use std::time::Duration;
+//! use listings::busy_loop::{Sleep, sleep};
+//!
+//! let mut cx = Context::from_waker(Waker::noop());
+//! let mut nap: Sleep = sleep(Duration::from_millis(10));
+//! let mut long: Sleep = sleep(Duration::from_secs(60));
+//! std::thread::sleep(Duration::from_millis(10));
+//! assert_eq!(Pin::new(&mut nap).poll(&mut cx), Poll::Ready(()));
+//! assert_eq!(Pin::new(&mut long).poll(&mut cx), Poll::Pending);
+//! ```
 
 use std::collections::BTreeMap;
 use std::future::poll_fn;

@@ -32,6 +32,39 @@
 //! client.read_exact(&mut back).unwrap();
 //! assert_eq!(&back, b"hi");
 //! ```
+//!
+//! `spawn` returns a `JoinHandle`, a future for the task's output: the task
+//! runs whether or not anyone awaits it, and the handle can be awaited later.
+//!
+//! ```
+//! use std::time::Duration;
+//! use listings::every_task::{JoinHandle, block_on, sleep, spawn};
+//!
+//! let answer = block_on(async {
+//!     let handle: JoinHandle<u32> = spawn(async { 6 * 7 });
+//!     sleep(Duration::from_millis(5)).await;
+//!     handle.await
+//! });
+//! assert_eq!(answer.unwrap(), 42);
+//! ```
+//!
+//! `sleep` returns a `Sleep`, a future whose time counts from the call, not
+//! from its first poll: polled once its duration has passed, it is ready at
+//! once, and before that it is pending.
+//!
+//! ```
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll, Waker};
+//! use std::time::Duration;
+//! use listings::every_task::{Sleep, sleep};
+//!
+//! let mut cx = Context::from_waker(Waker::noop());
+//! let mut nap: Sleep = sleep(Duration::from_millis(10));
+//! let mut long: Sleep = sleep(Duration::from_secs(60));
+//! std::thread::sleep(Duration::from_millis(10));
+//! assert_eq!(Pin::new(&mut nap).poll(&mut cx), Poll::Ready(()));
+//! assert_eq!(Pin::new(&mut long).poll(&mut cx), Poll::Pending);
+//! ```
 
 use std::collections::BTreeMap;
 use std::future::poll_fn;

@@ -12,6 +12,24 @@
 //! // None at all: ready at once.
 //! block_on(join(Vec::<std::future::Ready<()>>::new()));
 //! ```
+//!
+//! `join` returns a `Join`, a future like any other: nothing in it runs until
+//! it is polled, and then all of its futures do.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use listings::join::{Join, join};
+//! use listings::park_block_on::block_on;
+//!
+//! static DONE: AtomicUsize = AtomicUsize::new(0);
+//! let jobs: Join<_> = join((0..3).map(|_| async {
+//!     DONE.fetch_add(1, Ordering::SeqCst);
+//! }));
+//! // Nothing has run yet: futures are lazy.
+//! assert_eq!(DONE.load(Ordering::SeqCst), 0);
+//! block_on(jobs);
+//! assert_eq!(DONE.load(Ordering::SeqCst), 3);
+//! ```
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

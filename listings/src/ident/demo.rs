@@ -2,6 +2,17 @@
 //! ask it about a connection, send it garbage and send it a line too long;
 //! or, for measuring, the server alone. Part Four's last program runs it
 //! on the sturdy runtime, and Part Five's tuned program on the tuned one.
+//!
+//! `main` binds `IDENT_PORT`, a fixed port, and with `serve` it never
+//! returns, so it is named here but not run.
+//!
+//! ```
+//! use std::io;
+//! use listings::ident::demo::main;
+//!
+//! let program: fn() -> io::Result<()> = main;
+//! let _ = program;
+//! ```
 
 use std::io;
 use std::net::TcpStream;

@@ -5,6 +5,235 @@
 //! port on the server's side and its port on the client's. The server
 //! finds the owner of that connection in the kernel's table and answers
 //! `8113, 40000 : USERID : UNIX : alice`, or an `ERROR`.
+//!
+//! `parse_query` reads a query line into a `PortPair`, or into an
+//! `InvalidPort` that holds what the reply repeats.
+//!
+//! ```
+//! use listings::ident::server::{InvalidPort, PortPair, parse_query};
+//!
+//! let ports = PortPair {
+//!     server: 8113,
+//!     client: 40000,
+//! };
+//! assert_eq!(parse_query(b" 8113 ,\t40000 "), Ok(ports));
+//! let too_big = InvalidPort {
+//!     server: 8113,
+//!     client: 70000,
+//! };
+//! assert_eq!(parse_query(b"8113, 70000"), Err(too_big));
+//! let nothing = InvalidPort {
+//!     server: 0,
+//!     client: 0,
+//! };
+//! assert_eq!(parse_query(b"hello, world"), Err(nothing));
+//! ```
+//!
+//! `answer` makes the reply to one line. Who owns a connection is asked of
+//! the function it is given, here one that knows a single `UserId`.
+//!
+//! ```
+//! use std::future::ready;
+//! use listings::ident::runtime::block_on;
+//! use listings::ident::server::{PortPair, UserId, answer};
+//!
+//! let mut owner = |ports: PortPair| {
+//!     ready((ports.client == 40000).then(|| UserId {
+//!         opsys: "UNIX",
+//!         id: "alice".to_owned(),
+//!     }))
+//! };
+//! let replies = block_on(async {
+//!     [
+//!         answer(b"8113, 40000", &mut owner).await,
+//!         answer(b"8113, 40001", &mut owner).await,
+//!         answer(b"8113, 0", &mut owner).await,
+//!     ]
+//! })
+//! .unwrap();
+//! assert_eq!(replies[0], "8113, 40000 : USERID : UNIX : alice\r\n");
+//! assert_eq!(replies[1], "8113, 40001 : ERROR : NO-USER\r\n");
+//! assert_eq!(replies[2], "8113, 0 : ERROR : INVALID-PORT\r\n");
+//! ```
+//!
+//! `timeout` gives a future's output, or `None` if the time ran out first.
+//!
+//! ```
+//! use std::time::Duration;
+//! use listings::ident::runtime::{block_on, sleep};
+//! use listings::ident::server::timeout;
+//!
+//! let (quick, slow) = block_on(async {
+//!     let quick = timeout(Duration::from_secs(10), async { 42 }).await;
+//!     let long = sleep(Duration::from_secs(10));
+//!     let slow = timeout(Duration::from_millis(10), long).await;
+//!     (quick, slow)
+//! })
+//! .unwrap();
+//! assert_eq!(quick, Some(42));
+//! assert_eq!(slow, None);
+//! ```
+//!
+//! `serve_queries` answers the queries of one connection in turn, until the
+//! client closes its side; the owner is made up again.
+//!
+//! ```
+//! use std::future::ready;
+//! use std::io::{Read, Write};
+//! use std::net::{Shutdown, TcpStream};
+//! use std::time::Duration;
+//! use listings::ident::runtime::{Async, block_on};
+//! use listings::ident::server::{PortPair, UserId, serve_queries};
+//!
+//! let listener = Async::bind("127.0.0.1:0").unwrap();
+//! let address = listener.get_ref().local_addr().unwrap();
+//! let mut client = TcpStream::connect(address).unwrap();
+//! client.write_all(b"1, 2\r\nnonsense\r\n").unwrap();
+//! client.shutdown(Shutdown::Write).unwrap();
+//! let owner = |_: PortPair| {
+//!     ready(Some(UserId {
+//!         opsys: "OTHER",
+//!         id: "7".to_owned(),
+//!     }))
+//! };
+//! let idle = Duration::from_secs(5);
+//! block_on(async {
+//!     let (stream, _) = listener.accept().await?;
+//!     serve_queries(&stream, &stream, owner, idle).await
+//! })
+//! .unwrap()
+//! .unwrap();
+//! let mut replies = String::new();
+//! client.read_to_string(&mut replies).unwrap();
+//! assert_eq!(
+//!     replies,
+//!     "1, 2 : USERID : OTHER : 7\r\n0, 0 : ERROR : INVALID-PORT\r\n"
+//! );
+//! ```
+//!
+//! A client that sends `MAX_LINE` bytes without a line end, or nothing for
+//! longer than `idle`, is cut off without a reply.
+//!
+//! ```
+//! use std::future::ready;
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::Duration;
+//! use listings::ident::runtime::{Async, block_on};
+//! use listings::ident::server::{MAX_LINE, PortPair, serve_queries};
+//!
+//! let listener = Async::bind("127.0.0.1:0").unwrap();
+//! let address = listener.get_ref().local_addr().unwrap();
+//! let mut talker = TcpStream::connect(address).unwrap();
+//! talker.write_all(&vec![b'9'; MAX_LINE]).unwrap();
+//! let mut silent = TcpStream::connect(address).unwrap();
+//! let errors = block_on(async {
+//!     let idle = Duration::from_millis(20);
+//!     let mut errors = Vec::new();
+//!     for _ in 0..2 {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let owner = |_: PortPair| ready(None);
+//!         let served = serve_queries(&stream, &stream, owner, idle).await;
+//!         errors.push(served.unwrap_err().kind());
+//!     }
+//!     errors
+//! })
+//! .unwrap();
+//! assert!(errors.contains(&ErrorKind::InvalidData), "{errors:?}");
+//! assert!(errors.contains(&ErrorKind::TimedOut), "{errors:?}");
+//! let mut rest = Vec::new();
+//! assert_eq!(talker.read_to_end(&mut rest).unwrap(), 0);
+//! assert_eq!(silent.read_to_end(&mut rest).unwrap(), 0);
+//! ```
+//!
+//! `find_owner` looks a connection up in the kernel's table, here one this
+//! process holds, by the port of each end.
+//!
+//! ```
+//! use std::net::{TcpListener, TcpStream};
+//! use listings::ident::server::{PortPair, UserId, find_owner};
+//!
+//! let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+//! let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+//! let (server, _) = listener.accept().unwrap();
+//! let here = server.local_addr().unwrap();
+//! let peer = client.local_addr().unwrap();
+//! let ports = PortPair {
+//!     server: here.port(),
+//!     client: peer.port(),
+//! };
+//! let owner: UserId = find_owner(here, peer, ports).expect("ours");
+//! // SAFETY: `getuid` takes no pointers and cannot fail.
+//! let uid = unsafe { libc::getuid() };
+//! match owner.opsys {
+//!     "UNIX" => assert!(!owner.id.is_empty()),
+//!     _ => assert_eq!(owner.id, uid.to_string()),
+//! }
+//! // A port that the client's end does not have: no such connection.
+//! let elsewhere = PortPair {
+//!     server: here.port(),
+//!     client: peer.port() ^ 1,
+//! };
+//! assert_eq!(find_owner(here, peer, elsewhere), None);
+//! ```
+//!
+//! `serve_connection` serves one connection with the real lookup: a client
+//! asks about the very connection it asks on, and then stays silent until
+//! the server gives up on it.
+//!
+//! ```
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::Duration;
+//! use listings::ident::runtime::{Async, block_on};
+//! use listings::ident::server::serve_connection;
+//!
+//! let listener = Async::bind("127.0.0.1:0").unwrap();
+//! let address = listener.get_ref().local_addr().unwrap();
+//! let mut client = TcpStream::connect(address).unwrap();
+//! let me = client.local_addr().unwrap().port();
+//! let query = format!("{}, {me}\r\n", address.port());
+//! client.write_all(query.as_bytes()).unwrap();
+//! let served = block_on(async {
+//!     let (stream, _) = listener.accept().await.unwrap();
+//!     serve_connection(stream, Duration::from_millis(50)).await
+//! })
+//! .unwrap();
+//! assert_eq!(served.unwrap_err().kind(), ErrorKind::TimedOut);
+//! let mut reply = String::new();
+//! client.read_to_string(&mut reply).unwrap();
+//! let expected = format!("{}, {me} : USERID : ", address.port());
+//! assert!(reply.starts_with(&expected), "{reply}");
+//! ```
+//!
+//! `serve_forever` accepts connections, each served by a task of its own,
+//! for as long as the program runs; it is spawned here, and `block_on`
+//! returns when the client has its reply. The demonstration listens on
+//! `IDENT_PORT`; this server, on a free port.
+//!
+//! ```
+//! use std::net::TcpStream;
+//! use std::time::Duration;
+//! use listings::ident::runtime::{Async, block_on, spawn};
+//! use listings::ident::server::{IDENT_PORT, MAX_LINE, serve_forever};
+//! use listings::ident::streams::{Lines, Stream, write_all};
+//!
+//! assert_eq!(IDENT_PORT, 8113);
+//! let listener = Async::bind("127.0.0.1:0").unwrap();
+//! let address = listener.get_ref().local_addr().unwrap();
+//! let reply = block_on(async move {
+//!     spawn(serve_forever(listener, Duration::from_secs(5)));
+//!     let client = Async::new(TcpStream::connect(address)?)?;
+//!     let query = format!("{}, 1\r\n", address.port());
+//!     write_all(&mut &client, query.as_bytes()).await?;
+//!     let mut replies = Lines::new(&client, MAX_LINE);
+//!     replies.next().await.expect("a reply")
+//! })
+//! .unwrap()
+//! .unwrap();
+//! let expected = format!("{}, 1 : ERROR : NO-USER", address.port());
+//! assert_eq!(reply, expected.as_bytes());
+//! ```
 
 use std::ffi::CStr;
 use std::fs::File;

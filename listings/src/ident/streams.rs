@@ -5,6 +5,125 @@
 //! and `AsyncWrite` are what a socket of the runtime can do when polled,
 //! and `Lines` cuts the bytes that arrive into lines, through a buffer of
 //! bounded size.
+//!
+//! Any type can be a `Stream`, here a countdown. `next` gives a `Next`, a
+//! future for one value, so the values can be awaited in turn.
+//!
+//! ```
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll};
+//! use listings::ident::runtime::block_on;
+//! use listings::ident::streams::{Next, Stream};
+//!
+//! struct Countdown(u32);
+//!
+//! impl Stream for Countdown {
+//!     type Item = u32;
+//!
+//!     fn poll_next(
+//!         mut self: Pin<&mut Self>,
+//!         _: &mut Context<'_>,
+//!     ) -> Poll<Option<u32>> {
+//!         let n = self.0;
+//!         self.0 = n.saturating_sub(1);
+//!         Poll::Ready((n > 0).then_some(n))
+//!     }
+//! }
+//!
+//! let seen = block_on(async {
+//!     let mut countdown = Countdown(3);
+//!     let mut seen = Vec::new();
+//!     loop {
+//!         let next: Next<'_, Countdown> = countdown.next();
+//!         match next.await {
+//!             Some(n) => seen.push(n),
+//!             None => return seen,
+//!         }
+//!     }
+//! });
+//! assert_eq!(seen.unwrap(), [3, 2, 1]);
+//! ```
+//!
+//! `Lines` reads from any `AsyncRead`, and `write_all` writes to any
+//! `AsyncWrite`, sockets or not. Here one buffer is both, and takes and
+//! gives at most three bytes at a time: `write_all` goes on until all is
+//! written, and `Lines` puts each line together from its pieces.
+//!
+//! ```
+//! use std::io;
+//! use std::task::{Context, Poll};
+//! use listings::ident::runtime::block_on;
+//! use listings::ident::streams::{
+//!     AsyncRead, AsyncWrite, Lines, Stream, write_all,
+//! };
+//!
+//! struct Trickle(Vec<u8>);
+//!
+//! impl AsyncRead for Trickle {
+//!     fn poll_read(
+//!         &mut self,
+//!         _: &mut Context<'_>,
+//!         buf: &mut [u8],
+//!     ) -> Poll<io::Result<usize>> {
+//!         let n = buf.len().min(self.0.len()).min(3);
+//!         buf[..n].copy_from_slice(&self.0[..n]);
+//!         self.0.drain(..n);
+//!         Poll::Ready(Ok(n))
+//!     }
+//! }
+//!
+//! impl AsyncWrite for Trickle {
+//!     fn poll_write(
+//!         &mut self,
+//!         _: &mut Context<'_>,
+//!         buf: &[u8],
+//!     ) -> Poll<io::Result<usize>> {
+//!         let n = buf.len().min(3);
+//!         self.0.extend_from_slice(&buf[..n]);
+//!         Poll::Ready(Ok(n))
+//!     }
+//! }
+//!
+//! let lines = block_on(async {
+//!     let mut buffer = Trickle(Vec::new());
+//!     write_all(&mut buffer, b"one\r\ntwo\nthree\n").await?;
+//!     assert_eq!(buffer.0.len(), 15);
+//!     let mut lines = Lines::new(buffer, 100);
+//!     let mut all = Vec::new();
+//!     while let Some(line) = lines.next().await {
+//!         all.push(String::from_utf8(line?).unwrap());
+//!     }
+//!     Ok::<_, io::Error>(all)
+//! });
+//! assert_eq!(lines.unwrap().unwrap(), ["one", "two", "three"]);
+//! ```
+//!
+//! A socket of the runtime, `&Async<TcpStream>`, is an `AsyncRead` and an
+//! `AsyncWrite`. A line longer than `max` is an error, and the stream ends
+//! after it.
+//!
+//! ```
+//! use std::io::{ErrorKind, Write};
+//! use std::net::TcpStream;
+//! use listings::ident::runtime::{Async, block_on};
+//! use listings::ident::streams::{Lines, Stream};
+//!
+//! let listener = Async::bind("127.0.0.1:0").unwrap();
+//! let address = listener.get_ref().local_addr().unwrap();
+//! let mut client = TcpStream::connect(address).unwrap();
+//! client.write_all(b"short\nand a line far too long\n").unwrap();
+//! let (first, second, end) = block_on(async {
+//!     let (stream, _) = listener.accept().await.unwrap();
+//!     let mut lines = Lines::new(&stream, 10);
+//!     let first = lines.next().await.unwrap();
+//!     let second = lines.next().await.unwrap();
+//!     (first, second, lines.next().await)
+//! })
+//! .unwrap();
+//! assert_eq!(first.unwrap(), b"short");
+//! assert_eq!(second.unwrap_err().kind(), ErrorKind::InvalidData);
+//! assert!(end.is_none());
+//! ```
 
 use std::future::poll_fn;
 use std::io;
