@@ -59,6 +59,22 @@ pub mod busy_loop;
 pub mod doorbell {
     include!(concat!(env!("OUT_DIR"), "/doorbell.rs"));
 }
+/// The epoll runtime's join handle and sleep, named.
+///
+/// ```
+/// use std::time::Duration;
+/// use listings::epoll::{JoinHandle, Sleep, block_on, sleep, spawn};
+///
+/// let answer = block_on(async {
+///     let nap: Sleep = sleep(Duration::from_millis(5));
+///     let task: JoinHandle<u32> = spawn(async move {
+///         nap.await;
+///         42
+///     });
+///     task.await
+/// });
+/// assert_eq!(answer.unwrap(), 42);
+/// ```
 pub mod epoll;
 pub mod every_task;
 pub mod flag_executor;
@@ -76,15 +92,74 @@ pub mod join_handle;
 pub mod no_doorbell {
     include!(concat!(env!("OUT_DIR"), "/no_doorbell.rs"));
 }
+/// The only_ready runtime's join handle and sleep, named.
+///
+/// ```
+/// use std::time::Duration;
+/// use listings::only_ready::{JoinHandle, Sleep, block_on, sleep, spawn};
+///
+/// let answer = block_on(async {
+///     let nap: Sleep = sleep(Duration::from_millis(5));
+///     let task: JoinHandle<u32> = spawn(async move {
+///         nap.await;
+///         42
+///     });
+///     task.await
+/// });
+/// assert_eq!(answer.unwrap(), 42);
+/// ```
 pub mod only_ready;
 pub mod park_block_on;
 pub mod poll_loop;
 pub mod queue_executor;
+/// The rounding-down loop's sleep, named.
+///
+/// ```
+/// use std::time::Duration;
+/// use listings::round_down::{Sleep, block_on, sleep};
+///
+/// let nap: Sleep = sleep(Duration::from_millis(5));
+/// block_on(nap).unwrap();
+/// ```
 pub mod round_down;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/round_up.md"))]
 pub mod round_up {
     include!(concat!(env!("OUT_DIR"), "/round_up.rs"));
 }
+/// The sturdy runtime's API at work, beside the examples in its file: a
+/// sleep, a join handle, a job on a thread of its own, and a listener and
+/// a connection on loopback.
+///
+/// ```
+/// use std::net::{TcpListener, TcpStream};
+/// use std::time::Duration;
+/// use listings::sturdy::{
+///     Async, JoinHandle, Sleep, block_on, sleep, spawn, spawn_blocking,
+/// };
+///
+/// let echoed = block_on(async {
+///     let nap: Sleep = sleep(Duration::from_millis(5));
+///     nap.await;
+///     let sum: JoinHandle<u32> = spawn_blocking(|| (1..=10).sum());
+///     assert_eq!(sum.await, 55);
+///
+///     let listener: Async<TcpListener> = Async::bind("127.0.0.1:0").unwrap();
+///     let address = listener.get_ref().local_addr().unwrap();
+///     let server: JoinHandle<()> = spawn(async move {
+///         let (stream, _) = listener.accept().await.unwrap();
+///         let mut buf = [0; 5];
+///         let n = stream.read(&mut buf).await.unwrap();
+///         stream.write_all(&buf[..n]).await.unwrap();
+///     });
+///     let client = Async::new(TcpStream::connect(address).unwrap()).unwrap();
+///     assert_eq!(client.write(b"hello").await.unwrap(), 5);
+///     let mut buf = [0; 5];
+///     let n = client.read(&mut buf).await.unwrap();
+///     server.await;
+///     buf[..n].to_vec()
+/// });
+/// assert_eq!(echoed.unwrap(), b"hello");
+/// ```
 pub mod sturdy;
 pub mod task_list;
 pub mod timer_block_on;

@@ -81,6 +81,50 @@ pub fn variant_file(name: &str) -> PathBuf {
     Path::new(LIBRARY_DIR).join(name).with_extension("diff")
 }
 
+/// The file of stage `name`, relative to the project root: its module
+/// (`sturdy.rs`), or, for a variant, its diff (`abortable.diff`) unless
+/// `cargo book variant open` made it a file for now.
+pub fn stage_file(project: &Project, name: &str) -> PathBuf {
+    let (file, variant) = (module_file(name), variant_file(name));
+    if !project.root.join(&file).is_file()
+        && project.root.join(&variant).is_file()
+    {
+        variant
+    } else {
+        file
+    }
+}
+
+/// A variant's diff, and the file of the stage it changes, which its
+/// `---` line names.
+fn parse_variant<'a>(
+    project: &Project,
+    file: &Path,
+    text: &'a str,
+) -> Result<(PathBuf, diffy::Patch<'a, str>), String> {
+    let patch = diffy::Patch::from_str(text)
+        .map_err(|e| format!("{}: not a diff: {e}", file.display()))?;
+    let base = patch
+        .original()
+        .and_then(|base| base.strip_suffix(".rs"))
+        .ok_or_else(|| {
+            format!("{}: no `--- <stage>.rs` line", file.display())
+        })?;
+    Ok((stage_file(project, base), patch))
+}
+
+/// The stage that the variant `file` (a diff) changes; `None` for a file
+/// that is no variant.
+pub fn base_of(project: &Project, file: &Path) -> Option<PathBuf> {
+    if file.extension().is_none_or(|ext| ext != "diff") {
+        return None;
+    }
+    let text = fs::read_to_string(project.root.join(file)).ok()?;
+    parse_variant(project, file, &text)
+        .ok()
+        .map(|(base, _)| base)
+}
+
 /// The text of a file of the library (relative to the project root). A
 /// variant stage is a diff of another stage (`diff -u`, whose `---` line
 /// names that stage's file), applied here as `listings/build.rs` applies
@@ -91,16 +135,7 @@ pub fn library_text(project: &Project, file: &Path) -> Result<String, String> {
     if file.extension().is_none_or(|ext| ext != "diff") {
         return Ok(text);
     }
-    let patch = diffy::Patch::from_str(&text)
-        .map_err(|e| format!("{}: not a diff: {e}", file.display()))?;
-    let base = patch.original().ok_or_else(|| {
-        format!("{}: no `--- <stage>.rs` line", file.display())
-    })?;
-    let base_file = Path::new(LIBRARY_DIR).join(base);
-    let base_file = match base_file.with_extension("rs") {
-        rs if project.root.join(&rs).is_file() => rs,
-        _ => base_file.with_extension("diff"),
-    };
+    let (base_file, patch) = parse_variant(project, file, &text)?;
     let base_text = library_text(project, &base_file)?;
     diffy::apply(&base_text, &patch).map_err(|e| {
         format!(
@@ -136,24 +171,13 @@ pub fn close_variant(project: &Project, name: &str) -> anyhow::Result<PathBuf> {
             anyhow::anyhow!("{}: {e} (open it first)", file.display())
         })?;
     let old = fs::read_to_string(project.root.join(&diff_file))?;
-    let old = diffy::Patch::from_str(&old).map_err(|e| {
-        anyhow::anyhow!("{}: not a diff: {e}", diff_file.display())
-    })?;
-    let base = old
-        .original()
-        .ok_or_else(|| {
-            anyhow::anyhow!("{}: no `---` line", diff_file.display())
-        })?
-        .to_owned();
-    let base_file = Path::new(LIBRARY_DIR).join(&base);
-    let base_file = match base_file.with_extension("rs") {
-        rs if project.root.join(&rs).is_file() => rs,
-        _ => base_file.with_extension("diff"),
-    };
+    let (base_file, _) =
+        parse_variant(project, &diff_file, &old).map_err(anyhow::Error::msg)?;
+    let base = base_file.file_stem().unwrap_or_default().to_string_lossy();
     let original =
         library_text(project, &base_file).map_err(anyhow::Error::msg)?;
     let patch = diffy::DiffOptions::new()
-        .set_original_filename(base)
+        .set_original_filename(format!("{base}.rs"))
         .set_modified_filename(format!("{name}.rs"))
         .create_patch(&original, &modified);
     fs::write(project.root.join(&diff_file), patch.to_string())?;
@@ -367,7 +391,9 @@ pub fn library_files(project: &Project) -> anyhow::Result<Vec<PathBuf>> {
         .into_iter()
         .filter(|file| is_library_module(file))
         .collect();
-    for entry in fs::read_dir(project.root.join(LIBRARY_DIR))? {
+    let dir = project.root.join(LIBRARY_DIR);
+    // A book without a library has no variants either.
+    for entry in fs::read_dir(&dir).into_iter().flatten() {
         let path = entry?.path();
         if path.extension().is_some_and(|ext| ext == "diff") {
             let name = path.file_name().unwrap_or_default();
@@ -494,18 +520,14 @@ impl Library {
     ) -> Result<Body, Problem> {
         // A variant stage: its diff, or the file `cargo book variant open`
         // made of it, which `lib.rs` includes from the build's output.
-        let variant = variant_file(name);
-        let is_variant = project.root.join(&variant).is_file();
+        let is_variant = project.root.join(variant_file(name)).is_file();
         let inline = self.inline(name).filter(|_| !is_variant);
         let Some((first, last)) = inline else {
-            let file = match module_file(name) {
-                file if is_variant && !project.root.join(&file).is_file() => {
-                    variant
-                }
-                file => file,
-            };
-            let text = library_text(project, &file)
-                .map_err(|why| Problem::new(named_at.0, named_at.1, why))?;
+            let file = stage_file(project, name);
+            let text = library_text(project, &file).map_err(|why| {
+                let why = format!("names the library module `{name}`: {why}");
+                Problem::new(named_at.0, named_at.1, why)
+            })?;
             let mut lines = vec![generated(&format!("    pub mod {name} {{"))];
             // Not indented: an excerpt of a module reads as it does in its
             // file, and a line inside a multi-line string keeps its text.
@@ -915,8 +937,8 @@ mod tests {
             .unwrap_err();
         assert!(
             problem.to_string().starts_with(
-                "listings/part1/broken.rs:1: names the library module in \
-                 listings/src/calendar.rs, which cannot be read"
+                "listings/part1/broken.rs:1: names the library module \
+                 `calendar`: cannot read listings/src/calendar.rs"
             ),
             "{problem}"
         );

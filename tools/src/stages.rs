@@ -23,7 +23,8 @@ use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use crate::assemble::{
-    ANCHOR_MARKER, LIBRARY_DIR, library_files, library_text, variant_file,
+    ANCHOR_MARKER, LIBRARY_DIR, base_of, library_files, library_text,
+    stage_file,
 };
 use crate::includes::{ANCHOR_END, ANCHOR_START};
 use crate::{Problem, Project};
@@ -82,11 +83,7 @@ pub fn check_stage(project: &Project, stage: &Path) -> Result<Vec<Problem>> {
     let Some(parent) = parent_of(&text) else {
         return Ok(Vec::new());
     };
-    let parent_file =
-        match Path::new(LIBRARY_DIR).join(&parent).with_extension("rs") {
-            file if project.root.join(&file).is_file() => file,
-            _ => variant_file(&parent),
-        };
+    let parent_file = stage_file(project, &parent);
     let Ok(parent_text) = read(&parent_file) else {
         return Ok(vec![Problem::new(
             stage,
@@ -202,6 +199,7 @@ pub fn check_examples(project: &Project) -> Result<Vec<Problem>> {
         }
         let text = library_text(project, &file).map_err(anyhow::Error::msg)?;
         let mut examples = doc_examples(&text);
+        examples.push_str(&declaration_examples(project, &file)?);
         // A variant's code is its base's but for its diff: the base's
         // examples exercise what it keeps.
         let mut base = base_of(project, &file);
@@ -209,6 +207,7 @@ pub fn check_examples(project: &Project) -> Result<Vec<Problem>> {
             let text =
                 library_text(project, &file).map_err(anyhow::Error::msg)?;
             examples.push_str(&doc_examples(&text));
+            examples.push_str(&declaration_examples(project, &file)?);
             base = base_of(project, &file);
         }
         for (index, line) in text.lines().enumerate() {
@@ -237,18 +236,33 @@ fn at(file: &Path, number: usize, message: String) -> Problem {
     }
 }
 
-/// The stage a variant's diff changes, if `file` is a variant.
-fn base_of(project: &Project, file: &Path) -> Option<std::path::PathBuf> {
-    if file.extension().is_none_or(|ext| ext != "diff") {
-        return None;
+/// The examples of the doc comment on a top-level module's declaration in
+/// `lib.rs` (`/// ...` above `pub mod sturdy;`), where a stage whose own
+/// header is the context of its variants' diffs keeps them.
+fn declaration_examples(project: &Project, file: &Path) -> Result<String> {
+    let Some(name) = file.file_stem().and_then(|n| n.to_str()) else {
+        return Ok(String::new());
+    };
+    if file.parent() != Some(Path::new(LIBRARY_DIR)) {
+        return Ok(String::new());
     }
-    let diff = std::fs::read_to_string(project.root.join(file)).ok()?;
-    let base = diffy::Patch::from_str(&diff).ok()?.original()?.to_owned();
-    let base = Path::new(LIBRARY_DIR).join(base);
-    Some(match base.with_extension("rs") {
-        rs if project.root.join(&rs).is_file() => rs,
-        _ => base.with_extension("diff"),
-    })
+    let lib = project.root.join(LIBRARY_DIR).join("lib.rs");
+    let lib = std::fs::read_to_string(lib).unwrap_or_default();
+    let lines: Vec<&str> = lib.lines().collect();
+    let declaration = format!("pub mod {name}");
+    let Some(at) = lines.iter().position(|line| {
+        line.strip_prefix(&declaration)
+            .is_some_and(|rest| rest == ";" || rest == " {")
+    }) else {
+        return Ok(String::new());
+    };
+    let first = lines[..at]
+        .iter()
+        .rposition(|line| {
+            !line.trim_start().starts_with("///") && !line.starts_with("#[")
+        })
+        .map_or(0, |i| i + 1);
+    Ok(doc_examples(&lines[first..at].join("\n")))
 }
 
 /// The code of the examples in `text`'s doc comments.
