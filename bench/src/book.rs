@@ -3,4 +3,7 @@
 
 use listings::sturdy as runtime;
 
-include!("book_workloads.rs");
+#[path = "book_workloads.rs"]
+mod workloads;
+
+pub use workloads::{serve_workload, sleepers};

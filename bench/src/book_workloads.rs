@@ -1,12 +1,12 @@
-// The benchmark's workloads on one of the book's runtimes: included by
-// `book.rs` (Part Four's runtime) and `book_tuned.rs` (Part Five's), each
-// of which makes its listing the module `runtime` first.
+//! The benchmark's workloads on one of the book's runtimes: a module of
+//! `book.rs` (Part Four's runtime) and of `book_tuned.rs` (Part Five's),
+//! each of which names its runtime `runtime`.
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use runtime::{Async, block_on, sleep, spawn};
+use super::runtime::{Async, block_on, sleep, spawn};
 
 use crate::servers::Workload;
 

@@ -157,23 +157,27 @@ fn build_starters(project: &Project, built: &mut Built) -> Result<()> {
             .text();
         let source = dir.join(format!("{name}.rs"));
         let exe = dir.join(&name);
-        // Compiled again only when the text changed.
+        // Compiled again only when the text changed; in a folder of its
+        // own, and moved into place whole, so that two test processes
+        // that build at once never write, or run, a half-made program.
         if fs::read_to_string(&source).ok().as_deref() != Some(&text)
             || !exe.is_file()
         {
-            fs::write(&source, &text)?;
+            let scratch = tempfile::tempdir_in(&dir)?;
+            let new_source = scratch.path().join(format!("{name}.rs"));
+            let new_exe = scratch.path().join(&name);
+            fs::write(&new_source, &text)?;
             let rustc = std::env::var_os("RUSTC").unwrap_or("rustc".into());
             let output = Command::new(rustc)
                 .args(["--edition", &edition, "--crate-name"])
                 .arg(name.replace('-', "_"))
                 .args(built.rustc_args())
                 .arg("-o")
-                .arg(&exe)
-                .arg(&source)
+                .arg(&new_exe)
+                .arg(&new_source)
                 .output()
                 .context("running rustc")?;
             if !output.status.success() {
-                let _ = fs::remove_file(&exe);
                 bail!(
                     "{} (made from {}) does not compile:\n{}",
                     program.display(),
@@ -181,6 +185,9 @@ fn build_starters(project: &Project, built: &mut Built) -> Result<()> {
                     String::from_utf8_lossy(&output.stderr)
                 );
             }
+            // The program first: the source says it is up to date.
+            fs::rename(&new_exe, &exe)?;
+            fs::rename(&new_source, &source)?;
         }
         built.programs.insert(name, exe);
     }
