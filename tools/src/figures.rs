@@ -20,7 +20,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag};
 use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use crate::assemble::{ANCHOR_MARKER, assemble, source_of};
+use crate::assemble::{assemble, source_of};
 use crate::includes::{Include, includes_in, normalize};
 use crate::markdown::{LineIndex, info_tokens};
 use crate::{Problem, Project};
@@ -588,15 +588,6 @@ fn file_name(file: &Path) -> String {
         .unwrap_or(file)
         .display()
         .to_string()
-}
-
-/// The lines of `contents` without mdBook's anchor markers.
-pub fn without_markers(contents: &str) -> Vec<String> {
-    contents
-        .lines()
-        .filter(|line| !ANCHOR_MARKER.is_match(line))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The 1-based numbers of the lines of `after` that a minimal line diff
