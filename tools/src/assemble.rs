@@ -21,7 +21,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::includes::{ANCHOR_END, ANCHOR_START};
 use crate::{Problem, Project};
 
 /// The library's modules live here, one file each (`sturdy.rs`).
@@ -35,6 +34,12 @@ static LIBRARY_PATH: LazyLock<Regex> =
 /// `use super::ident::{...};`.
 static SIBLING_PATH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^use super::(\w+)").unwrap());
+
+/// The anchor markers mdBook looks for anywhere in a line.
+pub(crate) static ANCHOR_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
+pub(crate) static ANCHOR_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
 
 /// mdBook's anchor markers, which never reach the reader.
 pub(crate) static ANCHOR_MARKER: LazyLock<Regex> =
@@ -583,7 +588,7 @@ impl Library {
             };
             let (indent, inner) = (&cap[1], &cap[2]);
             let relative = path.take().unwrap_or(format!("{inner}.rs"));
-            let file = crate::includes::normalize(&folder.join(relative));
+            let file = crate::project::normalize(&folder.join(relative));
             let text = read(project, &file, Some((&self.file, index + 1)))?;
             body.lines
                 .push(generated(&format!("{indent}pub mod {inner} {{")));

@@ -21,8 +21,9 @@ use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use crate::assemble::{assemble, source_of};
-use crate::includes::{Include, includes_in, normalize};
+use crate::includes::{Include, includes_in};
 use crate::markdown::{LineIndex, info_tokens};
+use crate::project::normalize;
 use crate::{Problem, Project};
 
 /// The longest Playground link the book emits, in bytes. The Playground is

@@ -16,9 +16,11 @@ use anyhow::Result;
 use regex::Regex;
 
 use crate::assemble::{
-    LIBRARY_DIR, assemble, library_files, library_text, source_of,
+    ANCHOR_END, ANCHOR_START, LIBRARY_DIR, assemble, library_files,
+    library_text, source_of,
 };
 use crate::markdown::LineIndex;
+use crate::project::normalize;
 use crate::{Problem, Project};
 
 /// mdBook's link syntax: `{{#kind target properties}}`, where a backslash
@@ -26,12 +28,6 @@ use crate::{Problem, Project};
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\\\{\{#.*\}\}|\{\{\s*#([a-zA-Z0-9_]+)\s+([^}]+)\}\}").unwrap()
 });
-
-/// The anchor markers mdBook looks for anywhere in a line.
-pub(crate) static ANCHOR_START: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
-pub(crate) static ANCHOR_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
 
 /// One include directive in a chapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,21 +261,6 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
         }
     }
     Ok(problems)
-}
-
-/// `src/../listings/x.rs` as `listings/x.rs`, without touching the disk.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -164,3 +164,18 @@ pub fn into_result(mut problems: Vec<Problem>) -> Result<()> {
     let lines = messages(&problems);
     bail!("{} problem(s):\n{}", problems.len(), lines.join("\n"))
 }
+
+/// `src/../listings/x.rs` as `listings/x.rs`, without touching the disk.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}

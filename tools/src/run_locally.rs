@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::includes::{includes_in, normalize};
+use crate::includes::includes_in;
 use crate::markdown::code_blocks;
+use crate::project::normalize;
 use crate::{Problem, Project};
 
 /// Fence attributes that take the Run button away from a program.

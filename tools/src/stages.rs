@@ -23,10 +23,10 @@ use regex::Regex;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use crate::assemble::{
-    ANCHOR_MARKER, LIBRARY_DIR, base_of, library_files, library_text,
-    stage_file,
+    ANCHOR_END, ANCHOR_MARKER, ANCHOR_START, LIBRARY_DIR, base_of,
+    library_files, library_text, stage_file,
 };
-use crate::includes::{ANCHOR_END, ANCHOR_START};
+
 use crate::{Problem, Project};
 
 static PARENT: LazyLock<Regex> =
