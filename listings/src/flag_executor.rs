@@ -31,8 +31,12 @@
 //! is still polled once that task wakes it: the wake-up raises `WOKEN`.
 //!
 //! ```
+//! use std::sync::Arc;
 //! use std::sync::atomic::Ordering;
-//! use listings::flag_executor::{SPAWNED, Task, WOKEN, block_on, spawn};
+//! use std::task::Waker;
+//! use listings::flag_executor::{
+//!     FlagWaker, SPAWNED, Task, WOKEN, block_on, spawn,
+//! };
 //!
 //! assert_eq!(block_on(async { spawn(async { 6 * 7 }).await }), 42);
 //!
@@ -42,6 +46,11 @@
 //! assert!(WOKEN.load(Ordering::SeqCst));
 //! let waiting: Vec<Task> = SPAWNED.lock().unwrap().drain(..).collect();
 //! assert_eq!(waiting.len(), 1);
+//!
+//! // Waking a task through `FlagWaker` raises the flag too.
+//! WOKEN.store(false, Ordering::SeqCst);
+//! Waker::from(Arc::new(FlagWaker)).wake();
+//! assert!(WOKEN.load(Ordering::SeqCst));
 //! ```
 
 use std::pin::{Pin, pin};
@@ -71,7 +80,7 @@ pub static WOKEN: AtomicBool = AtomicBool::new(false);
 // ANCHOR: flag_waker
 /// The one waker that every task shares. Since the main loop polls every
 /// task on every turn, waking only has to say that a turn is needed.
-struct FlagWaker;
+pub struct FlagWaker;
 
 impl Wake for FlagWaker {
     fn wake(self: Arc<Self>) {

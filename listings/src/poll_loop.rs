@@ -121,140 +121,30 @@
 //! assert_eq!(Pin::new(&mut long).poll(&mut cx), Poll::Pending);
 //! ```
 
-use std::collections::BTreeMap;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
-use std::mem;
 use std::net::{TcpListener, TcpStream};
-use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::task::{Context, Poll};
 
-// The runtime of Part Two: tasks, join handles, one shared waker, timers,
-// and a main loop that polls every task on every turn.
+// The runtime of Part Two, as Part Two left it: tasks, join handles, one
+// shared waker, and timers.
+use super::flag_executor;
+use super::join_handle;
+use super::timers;
 
-/// A spawned task: a future that returns nothing, boxed so that tasks of
-/// different types fit in one list, and pinned because it will be polled.
-type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub use flag_executor::spawn;
+pub use join_handle::JoinHandle;
+pub use timers::{Sleep, sleep};
 
-/// Tasks spawned since the main loop last looked. `spawn` pushes here, and
-/// the main loop moves them into the list it polls.
-static SPAWNED: Mutex<Vec<Task>> = Mutex::new(Vec::new());
+// ANCHOR: poll_block_on
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::Waker;
 
-/// "Someone was woken, poll again." Every waker sets it; the main loop
-/// clears it before each round of polls and reads it after.
-static WOKEN: AtomicBool = AtomicBool::new(false);
+use flag_executor::{FlagWaker, SPAWNED, Task, WOKEN};
+use timers::wake_due_timers;
 
-/// The timer table: when to wake whom. Keys are (deadline, timer id), so
-/// the first entry is always the earliest deadline, and two sleeps that end
-/// at the same instant still get an entry each.
-static TIMERS: Mutex<BTreeMap<(Instant, u64), Waker>> =
-    Mutex::new(BTreeMap::new());
-
-/// Hands out the timer ids used as the second half of the keys above.
-static NEXT_TIMER_ID: AtomicU64 = AtomicU64::new(0);
-
-/// The one waker that every task shares. Since the main loop polls every
-/// task on every turn, waking only has to say that a turn is needed.
-struct FlagWaker;
-
-impl Wake for FlagWaker {
-    fn wake(self: Arc<Self>) {
-        WOKEN.store(true, Ordering::SeqCst);
-    }
-}
-
-/// What a task shares with its `JoinHandle`: the output once the task has
-/// one, and the waker of whoever awaits the handle.
-struct JoinState<T> {
-    output: Option<T>,
-    waker: Option<Waker>,
-}
-
-/// Awaiting it gives the output of the spawned future.
-pub struct JoinHandle<T> {
-    state: Arc<Mutex<JoinState<T>>>,
-}
-
-/// Starts `future` as a task of its own, polled by the main loop.
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let state = Arc::new(Mutex::new(JoinState {
-        output: None,
-        waker: None,
-    }));
-    let task_state = Arc::clone(&state);
-    let task = async move {
-        let output = future.await;
-        // Store the output, then wake the awaiting task, if there is one
-        // yet. The waker is taken out first so that it runs after the lock
-        // is released.
-        let waker = {
-            let mut state = task_state.lock().unwrap();
-            state.output = Some(output);
-            state.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    };
-    SPAWNED.lock().unwrap().push(Box::pin(task));
-    // The new task needs its first poll.
-    WOKEN.store(true, Ordering::SeqCst);
-    JoinHandle { state }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut state = self.state.lock().unwrap();
-        match state.output.take() {
-            Some(output) => Poll::Ready(output),
-            None => {
-                state.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-/// A future that is ready once its deadline has passed.
-pub struct Sleep {
-    deadline: Instant,
-    id: u64,
-}
-
-/// A future that is ready once `duration` has passed. The thread is not
-/// held: other tasks run meanwhile.
-pub fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        deadline: Instant::now() + duration,
-        id: NEXT_TIMER_ID.fetch_add(1, Ordering::Relaxed),
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        // Insert, or replace the waker of an earlier poll: the latest waker
-        // is the one that must be woken.
-        let key = (self.deadline, self.id);
-        TIMERS.lock().unwrap().insert(key, cx.waker().clone());
-        Poll::Pending
-    }
-}
-
-// ANCHOR: block_on
 /// Runs `future` to completion, polling spawned tasks along the way.
 /// Fails only if `poll(2)` fails.
 pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
@@ -278,9 +168,14 @@ pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
         wake_due_timers();
     }
 }
-// ANCHOR_END: block_on
+// ANCHOR_END: poll_block_on
 
 // ANCHOR: wait
+use std::mem;
+use std::time::Instant;
+
+use timers::TIMERS;
+
 /// Sleeps in `poll(2)` until a registered socket is ready or the earliest
 /// timer is due, then wakes every registered waker.
 fn wait_for_sockets_or_timer() -> io::Result<()> {
@@ -342,26 +237,11 @@ fn wait_for_sockets_or_timer() -> io::Result<()> {
 }
 // ANCHOR_END: wait
 
-/// Removes every timer whose deadline has passed and wakes its task.
-fn wake_due_timers() {
-    let due = {
-        let mut timers = TIMERS.lock().unwrap();
-        // `split_off` keeps the keys below (now, u64::MAX) in `timers` and
-        // returns the rest: the due timers stay, the later ones go back.
-        let later = timers.split_off(&(Instant::now(), u64::MAX));
-        mem::replace(&mut *timers, later)
-    };
-    // Wake only after the lock is released: a waker is someone else's code,
-    // and if it set a timer of its own it would wait for `TIMERS` forever.
-    for waker in due.into_values() {
-        waker.wake();
-    }
-}
-
 // Non-blocking IO, new in Part Three.
 
 // ANCHOR: reactor
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Mutex;
 
 /// One future waiting for one socket to become ready.
 struct IoWaiter {
