@@ -31,9 +31,9 @@ static LIBRARY_PATH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\blistings::(\w+)").unwrap());
 
 /// A module's use of a sibling, at the top level of its file:
-/// `use super::ident::{...};`.
+/// `use super::ident::{...};`, or a re-export, `pub use super::timers::sleep;`.
 static SIBLING_PATH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^use super::(\w+)").unwrap());
+    LazyLock::new(|| Regex::new(r"(?m)^(?:pub )?use super::(\w+)").unwrap());
 
 /// The anchor markers mdBook looks for anywhere in a line.
 pub(crate) static ANCHOR_START: LazyLock<Regex> =
@@ -828,7 +828,7 @@ mod tests {
         };
         write(
             "listings/src/clock.rs",
-            "//! A clock.\n//!\n//! ```\n//! assert!(true);\n//! ```\n\nuse super::ticks::Tick;\n\n\
+            "//! A clock.\n//!\n//! ```\n//! assert!(true);\n//! ```\n\npub use super::ticks::Tick;\n\n\
              // ANCHOR: now\npub fn now() -> Tick {\n    Tick(1)\n}\n\
              // ANCHOR_END: now\n",
         );
