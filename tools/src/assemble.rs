@@ -858,7 +858,7 @@ mod tests {
         assert!(!text.contains("ANCHOR"));
         // The module's doc example is the library's test, not the page's.
         assert!(
-            text.contains("    pub mod clock {\n//! A clock.\n\nuse super")
+            text.contains("    pub mod clock {\n//! A clock.\n\npub use super")
         );
     }
 
