@@ -75,8 +75,14 @@ pub mod doorbell {
 /// });
 /// assert_eq!(answer.unwrap(), 42);
 /// ```
-pub mod epoll;
-pub mod every_task;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/epoll.md"))]
+pub mod epoll {
+    include!(concat!(env!("OUT_DIR"), "/epoll.rs"));
+}
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/every_task.md"))]
+pub mod every_task {
+    include!(concat!(env!("OUT_DIR"), "/every_task.rs"));
+}
 pub mod flag_executor;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/fragile.md"))]
 pub mod fragile {
