@@ -44,10 +44,10 @@ use std::mem;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 // Tasks and the ready queue.
 
@@ -141,61 +141,9 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
-// Timers, as in Parts Two and Three.
-
-/// The timer table: when to wake whom. Keys are (deadline, timer id), so
-/// the first entry is always the earliest deadline, and two sleeps that end
-/// at the same instant still get an entry each.
-static TIMERS: Mutex<BTreeMap<(Instant, u64), Waker>> =
-    Mutex::new(BTreeMap::new());
-
-/// Hands out the timer ids used as the second half of the keys above.
-static NEXT_TIMER_ID: AtomicU64 = AtomicU64::new(0);
-
-/// A future that is ready once its deadline has passed.
-pub struct Sleep {
-    deadline: Instant,
-    id: u64,
-}
-
-/// A future that is ready once `duration` has passed.
-pub fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        deadline: Instant::now() + duration,
-        id: NEXT_TIMER_ID.fetch_add(1, Ordering::Relaxed),
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        // Insert, or replace the waker of an earlier poll: the latest waker
-        // is the one that must be woken.
-        let key = (self.deadline, self.id);
-        TIMERS.lock().unwrap().insert(key, cx.waker().clone());
-        Poll::Pending
-    }
-}
-
-/// Removes every timer whose deadline has passed and wakes its task.
-fn wake_due_timers() {
-    let due = {
-        let mut timers = TIMERS.lock().unwrap();
-        // `split_off` keeps the keys below (now, u64::MAX) in `timers` and
-        // returns the rest: the due timers stay, the later ones go back.
-        let later = timers.split_off(&(Instant::now(), u64::MAX));
-        mem::replace(&mut *timers, later)
-    };
-    // Wake only after the lock is released: a waker is someone else's code,
-    // and if it set a timer of its own it would wait for `TIMERS` forever.
-    for waker in due.into_values() {
-        waker.wake();
-    }
-}
+// Timers: Part Two's table and `sleep`, unchanged.
+pub use super::timers::{Sleep, sleep};
+use super::timers::{TIMERS, wake_due_timers};
 
 /// How long the loop may sleep before the earliest timer is due, in
 /// whole milliseconds rounded up (-1: no timer, no limit). Rounding down

@@ -18,71 +18,22 @@
 //! assert!(TURNS.load(Ordering::Relaxed) >= 2);
 //! ```
 
-use std::collections::BTreeMap;
-use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
-use std::{io, mem, ptr};
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+use std::{io, ptr};
 
 // The runtime of Part Three, timers only: no tasks but the main future, no
-// sockets, and a main loop that counts its turns.
-
-/// "Someone was woken, poll again." The waker sets it; the main loop
-/// clears it before each poll and reads it after.
-static WOKEN: AtomicBool = AtomicBool::new(false);
+// sockets, and a main loop that counts its turns. Its waker and its timers
+// are Part Two's.
+use super::flag_executor::{FlagWaker, WOKEN};
+pub use super::timers::{Sleep, sleep};
+use super::timers::{TIMERS, wake_due_timers};
 
 /// How many times the main loop has gone round.
 pub static TURNS: AtomicUsize = AtomicUsize::new(0);
-
-/// The timer table: when to wake whom. Keys are (deadline, timer id), so
-/// the first entry is always the earliest deadline, and two sleeps that end
-/// at the same instant still get an entry each.
-static TIMERS: Mutex<BTreeMap<(Instant, u64), Waker>> =
-    Mutex::new(BTreeMap::new());
-
-/// Hands out the timer ids used as the second half of the keys above.
-static NEXT_TIMER_ID: AtomicU64 = AtomicU64::new(0);
-
-/// The waker of the main future: waking only has to say that a turn is
-/// needed.
-struct FlagWaker;
-
-impl Wake for FlagWaker {
-    fn wake(self: Arc<Self>) {
-        WOKEN.store(true, Ordering::SeqCst);
-    }
-}
-
-/// A future that is ready once its deadline has passed.
-pub struct Sleep {
-    deadline: Instant,
-    id: u64,
-}
-
-/// A future that is ready once `duration` has passed.
-pub fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        deadline: Instant::now() + duration,
-        id: NEXT_TIMER_ID.fetch_add(1, Ordering::Relaxed),
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        // Insert, or replace the waker of an earlier poll: the latest waker
-        // is the one that must be woken.
-        let key = (self.deadline, self.id);
-        TIMERS.lock().unwrap().insert(key, cx.waker().clone());
-        Poll::Pending
-    }
-}
 
 /// Runs `future` to completion. Fails only if `poll(2)` fails.
 pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
@@ -101,22 +52,6 @@ pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
         // then wake whoever waited for it.
         wait_for_timer()?;
         wake_due_timers();
-    }
-}
-
-/// Removes every timer whose deadline has passed and wakes its task.
-fn wake_due_timers() {
-    let due = {
-        let mut timers = TIMERS.lock().unwrap();
-        // `split_off` keeps the keys below (now, u64::MAX) in `timers` and
-        // returns the rest: the due timers stay, the later ones go back.
-        let later = timers.split_off(&(Instant::now(), u64::MAX));
-        mem::replace(&mut *timers, later)
-    };
-    // Wake only after the lock is released: a waker is someone else's code,
-    // and if it set a timer of its own it would wait for `TIMERS` forever.
-    for waker in due.into_values() {
-        waker.wake();
     }
 }
 
