@@ -10,8 +10,10 @@
 //! after every event, and has the whole request after the first.
 
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+
+use listings::epoll_wrapper::Epoll;
 
 /// The size of the peer's request.
 const REQUEST: usize = 1000;
@@ -19,84 +21,6 @@ const REQUEST: usize = 1000;
 /// How long a reader waits for an event before it gives up. A real
 /// server would wait for ever, with the peer waiting for it.
 const PATIENCE_MS: libc::c_int = 100;
-
-/// An epoll instance. The kernel keeps its two lists, the interest list
-/// (what the program asked to watch) and the ready list (what happened to
-/// it); the program holds one descriptor that names both.
-struct Epoll {
-    fd: OwnedFd,
-}
-
-impl Epoll {
-    fn new() -> io::Result<Epoll> {
-        // SAFETY: `epoll_create1` takes no pointers.
-        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a new descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Epoll { fd })
-    }
-
-    /// Adds `fd` to the interest list. From now on the kernel watches it
-    /// for `events`, and reports it with `token`, until it is removed.
-    fn add(
-        &self,
-        fd: RawFd,
-        events: libc::c_int,
-        token: u64,
-    ) -> io::Result<()> {
-        self.control(libc::EPOLL_CTL_ADD, fd, events, token)
-    }
-
-    fn control(
-        &self,
-        op: libc::c_int,
-        fd: RawFd,
-        events: libc::c_int,
-        token: u64,
-    ) -> io::Result<()> {
-        let mut event = libc::epoll_event {
-            events: events as u32,
-            u64: token,
-        };
-        // SAFETY: `event` is valid for the call, and the kernel copies it.
-        let result =
-            unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut event) };
-        if result < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    }
-
-    /// Takes the ready entries off the ready list, waiting up to `timeout`
-    /// milliseconds for the first one (0: just look). Returns the token
-    /// and the events of each.
-    fn wait(&self, timeout: libc::c_int) -> io::Result<Vec<(u64, u32)>> {
-        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 8];
-        // SAFETY: the kernel writes at most `events.len()` entries into
-        // the array, which lives until the call returns.
-        let count = unsafe {
-            libc::epoll_wait(
-                self.fd.as_raw_fd(),
-                events.as_mut_ptr(),
-                events.len() as libc::c_int,
-                timeout,
-            )
-        };
-        if count < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // The fields are copied out, because `epoll_event` is a packed
-        // struct on x86-64 and Rust refuses references to its fields.
-        let ready = &events[..count as usize];
-        Ok(ready
-            .iter()
-            .map(|event| (event.u64, event.events))
-            .collect())
-    }
-}
 
 // ANCHOR: readers
 /// Reads once: at most one buffer's worth, whatever is left behind.

@@ -23,6 +23,7 @@
 //! | [`only_ready`] | a ready queue: only woken tasks polled, only ready sockets woken | Part Four: ready |
 //! | [`no_doorbell`] | `only_ready` with `spawn_blocking`, deaf to other threads | Part Four: ready |
 //! | [`doorbell`] | `no_doorbell` with a doorbell that other threads ring | Part Four: ready |
+//! | [`epoll_wrapper`] | epoll's three calls in a small wrapper, driven by hand | Part Four: epoll |
 //! | [`epoll`] | `doorbell` on `epoll`: sockets registered once, `Async` | Part Four: epoll |
 //! | [`fragile`] | `epoll` as the faults chapter finds it, before its fixes | Part Four: faults |
 //! | [`hangups_unheard`] | `fragile`, deaf to hang-ups and errors reported alone | Part Four: faults |
@@ -79,6 +80,7 @@ pub mod doorbell {
 pub mod epoll {
     include!(concat!(env!("OUT_DIR"), "/epoll.rs"));
 }
+pub mod epoll_wrapper;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/every_task.md"))]
 pub mod every_task {
     include!(concat!(env!("OUT_DIR"), "/every_task.rs"));
