@@ -60,22 +60,6 @@ pub mod busy_loop;
 pub mod doorbell {
     include!(concat!(env!("OUT_DIR"), "/doorbell.rs"));
 }
-/// The epoll runtime's join handle and sleep, named.
-///
-/// ```
-/// use std::time::Duration;
-/// use listings::epoll::{JoinHandle, Sleep, block_on, sleep, spawn};
-///
-/// let answer = block_on(async {
-///     let nap: Sleep = sleep(Duration::from_millis(5));
-///     let task: JoinHandle<u32> = spawn(async move {
-///         nap.await;
-///         42
-///     });
-///     task.await
-/// });
-/// assert_eq!(answer.unwrap(), 42);
-/// ```
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/epoll.md"))]
 pub mod epoll {
     include!(concat!(env!("OUT_DIR"), "/epoll.rs"));
@@ -100,35 +84,10 @@ pub mod join_handle;
 pub mod no_doorbell {
     include!(concat!(env!("OUT_DIR"), "/no_doorbell.rs"));
 }
-/// The only_ready runtime's join handle and sleep, named.
-///
-/// ```
-/// use std::time::Duration;
-/// use listings::only_ready::{JoinHandle, Sleep, block_on, sleep, spawn};
-///
-/// let answer = block_on(async {
-///     let nap: Sleep = sleep(Duration::from_millis(5));
-///     let task: JoinHandle<u32> = spawn(async move {
-///         nap.await;
-///         42
-///     });
-///     task.await
-/// });
-/// assert_eq!(answer.unwrap(), 42);
-/// ```
 pub mod only_ready;
 pub mod park_block_on;
 pub mod poll_loop;
 pub mod queue_executor;
-/// The rounding-down loop's sleep, named.
-///
-/// ```
-/// use std::time::Duration;
-/// use listings::round_down::{Sleep, block_on, sleep};
-///
-/// let nap: Sleep = sleep(Duration::from_millis(5));
-/// block_on(nap).unwrap();
-/// ```
 pub mod round_down;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/round_up.md"))]
 pub mod round_up {

@@ -12,7 +12,9 @@
 //! use std::io::{Read, Write};
 //! use std::net::{TcpListener, TcpStream};
 //! use std::time::Duration;
-//! use listings::only_ready::{block_on, read, sleep, spawn, write_all};
+//! use listings::only_ready::{
+//!     JoinHandle, Sleep, block_on, read, sleep, spawn, write_all,
+//! };
 //!
 //! let listener = TcpListener::bind("127.0.0.1:0").unwrap();
 //! let address = listener.local_addr().unwrap();
@@ -20,13 +22,14 @@
 //! let (mut stream, _) = listener.accept().unwrap();
 //! stream.set_nonblocking(true).unwrap();
 //! let echoed = block_on(async {
-//!     let echo = spawn(async move {
+//!     let echo: JoinHandle<std::io::Result<usize>> = spawn(async move {
 //!         let mut buf = [0; 16];
 //!         let n = read(&mut stream, &mut buf).await?;
 //!         write_all(&mut stream, &buf[..n]).await?;
 //!         Ok::<_, std::io::Error>(n)
 //!     });
-//!     sleep(Duration::from_millis(10)).await;
+//!     let nap: Sleep = sleep(Duration::from_millis(10));
+//!     nap.await;
 //!     // A blocking write of two bytes: it returns at once.
 //!     client.write_all(b"hi").unwrap();
 //!     echo.await

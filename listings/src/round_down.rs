@@ -11,9 +11,10 @@
 //! ```
 //! use std::sync::atomic::Ordering;
 //! use std::time::Duration;
-//! use listings::round_down::{TURNS, block_on, sleep};
+//! use listings::round_down::{Sleep, TURNS, block_on, sleep};
 //!
-//! block_on(sleep(Duration::from_millis(2))).unwrap();
+//! let nap: Sleep = sleep(Duration::from_millis(2));
+//! block_on(nap).unwrap();
 //! // One turn to start the sleep, at least one more to end it.
 //! assert!(TURNS.load(Ordering::Relaxed) >= 2);
 //! ```

@@ -24,7 +24,7 @@
 //! assert_eq!(answer.unwrap(), 42);
 //! ```
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
@@ -33,7 +33,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
@@ -167,66 +167,30 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
-// Timers, as in Parts Two and Three.
-
-/// The timer table: when to wake whom. Keys are (deadline, timer id), so
-/// the first entry is always the earliest deadline, and two sleeps that end
-/// at the same instant still get an entry each.
-static TIMERS: Mutex<BTreeMap<(Instant, u64), Waker>> =
-    Mutex::new(BTreeMap::new());
-
-/// Hands out the timer ids used as the second half of the keys above.
-static NEXT_TIMER_ID: AtomicU64 = AtomicU64::new(0);
+// Timers: Part Two's table, with one change. A sleep that is dropped
+// before its deadline (a timeout that lost its race) takes its entry out,
+// and leaves nothing behind to wake a task for nothing.
+use super::timers::{self, TIMERS, wake_due_timers};
 
 /// A future that is ready once its deadline has passed.
-pub struct Sleep {
-    deadline: Instant,
-    id: u64,
-}
+pub struct Sleep(timers::Sleep);
 
+/// A `Sleep` that ends `duration` from now.
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        deadline: Instant::now() + duration,
-        id: NEXT_TIMER_ID.fetch_add(1, Ordering::Relaxed),
-    }
+    Sleep(timers::sleep(duration))
 }
 
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(());
-        }
-        // Insert, or replace the waker of an earlier poll: the latest waker
-        // is the one that must be woken.
-        let key = (self.deadline, self.id);
-        TIMERS.lock().unwrap().insert(key, cx.waker().clone());
-        Poll::Pending
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        // A sleep dropped before its deadline (a timeout that lost its
-        // race) leaves no entry behind to wake a task for nothing.
-        TIMERS.lock().unwrap().remove(&(self.deadline, self.id));
-    }
-}
-
-/// Removes every timer whose deadline has passed and wakes its task.
-fn wake_due_timers() {
-    let due = {
-        let mut timers = TIMERS.lock().unwrap();
-        // `split_off` keeps the keys below (now, u64::MAX) in `timers` and
-        // returns the rest: the due timers stay, the later ones go back.
-        let later = timers.split_off(&(Instant::now(), u64::MAX));
-        mem::replace(&mut *timers, later)
-    };
-    // Wake only after the lock is released: a waker is someone else's code,
-    // and if it set a timer of its own it would wait for `TIMERS` forever.
-    for waker in due.into_values() {
-        waker.wake();
+        self.0.cancel();
     }
 }
 

@@ -23,6 +23,12 @@
 //! wake_due_timers();
 //! assert!(TIMERS.lock().unwrap().is_empty());
 //! assert!(nap.poll(&mut cx).is_ready());
+//!
+//! // `cancel` takes the entry of a sleep out before its deadline.
+//! let mut long = pin!(sleep(Duration::from_secs(60)));
+//! assert!(long.as_mut().poll(&mut cx).is_pending());
+//! long.cancel();
+//! assert!(TIMERS.lock().unwrap().is_empty());
 //! ```
 
 use std::collections::BTreeMap;
@@ -72,6 +78,16 @@ impl Future for Sleep {
     }
 }
 // ANCHOR_END: timers
+
+impl Sleep {
+    /// Takes this sleep's entry, if it has one, out of the table. Part
+    /// One's runtime never calls it: a sleep dropped early leaves its entry
+    /// to wake a task for nothing, which is allowed. Part Four's sturdy
+    /// runtime calls it when a sleep is dropped.
+    pub fn cancel(&self) {
+        TIMERS.lock().unwrap().remove(&(self.deadline, self.id));
+    }
+}
 
 // ANCHOR: wake_due_timers
 /// Removes every timer whose deadline has passed and wakes its future.
