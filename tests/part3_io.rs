@@ -21,7 +21,7 @@ use book_tools::process::{
     self, Run, Running, isolate_network, join_network_of,
 };
 use book_tools::programs::{
-    self, assert_takes_about, built, listing_source, run, run_beside_others,
+    self, assert_takes_about, built, program_text, run, run_beside_others,
     rustc_errors, wait_until_listening,
 };
 
@@ -187,7 +187,7 @@ fn accepted_socket_does_not_inherit_nonblocking_mode() {
 
 #[test]
 fn thread_without_move_borrows_n() {
-    let errors = rustc_errors(&listing_source(
+    let errors = rustc_errors(&program_text(
         "part3-io/compile_fail/thread_without_move.rs",
     ));
     assert_eq!(

@@ -11,36 +11,11 @@
 //! same way. Each job is polled twice: once to start, once when its timer
 //! has woken it.
 
-use std::future::poll_fn;
-use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use listings::queue_executor::{Spawner, run};
-use listings::timers::sleep;
 
-// The program: the same ten jobs that `part2-flag-polls` runs.
-
-/// How many times the jobs were polled, all ten together.
-static POLLS: AtomicUsize = AtomicUsize::new(0);
-
-/// Awaits `future`, counting every poll it receives.
-async fn counted<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    poll_fn(|cx| {
-        POLLS.fetch_add(1, Ordering::Relaxed);
-        future.as_mut().poll(cx)
-    })
-    .await
-}
-
-/// Job number `n`: "start", a sleep of (n + 1) tenths of a second, "end".
-async fn job(n: u64) {
-    println!("start {n}");
-    sleep(Duration::from_millis(100 * (n + 1))).await;
-    println!("end {n}");
-}
+include!("counted_jobs.rs");
 
 // ANCHOR: main
 fn main() {

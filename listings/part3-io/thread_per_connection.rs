@@ -10,25 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-fn main() -> io::Result<()> {
-    // Bind before any client exists. Once `bind` has returned, the kernel
-    // queues incoming connections for us, so a client that connects before
-    // the server thread reaches `accept` waits in that queue instead of
-    // being refused.
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
-    let server = thread::spawn(move || serve_ten(listener));
-
-    let clients: Vec<_> = (0..10).map(|_| thread::spawn(client)).collect();
-    for client in clients {
-        client.join().expect("a client thread panicked");
-    }
-
-    // `join` wraps the thread's own result in another one. The outer
-    // `Result` says whether the thread panicked; the inner one is the
-    // `io::Result` that `serve_ten` returned.
-    server.join().expect("the server thread panicked")?;
-    Ok(())
-}
+include!("server_thread_main.rs");
 
 // ANCHOR: server
 /// Accepts ten connections and serves each on a thread of its own.
@@ -50,16 +32,4 @@ fn serve_ten(listener: TcpListener) -> io::Result<()> {
 }
 // ANCHOR_END: server
 
-/// Serves connection number `n`: "start", one second of sleep, "end".
-fn serve(mut stream: TcpStream, n: usize) -> io::Result<()> {
-    stream.write_all(format!("start {n}\n").as_bytes())?;
-    thread::sleep(Duration::from_secs(1));
-    stream.write_all(format!("end {n}\n").as_bytes())
-}
-
-/// One client: connect, then copy everything the server sends to stdout.
-fn client() {
-    let mut stream =
-        TcpStream::connect("127.0.0.1:8000").expect("could not connect");
-    io::copy(&mut stream, &mut io::stdout()).expect("copy failed");
-}
+include!("serve_and_client.rs");

@@ -63,23 +63,7 @@ fn script(epoll: &Epoll, events: libc::c_int, token: u64) -> io::Result<()> {
 }
 // ANCHOR_END: main
 
-/// Reads until the socket has nothing left, and returns how much it read.
-fn read_until_would_block(
-    socket: &mut UnixStream,
-    buf: &mut [u8],
-) -> io::Result<usize> {
-    let mut total = 0;
-    loop {
-        match socket.read(buf) {
-            Ok(0) => return Ok(total),
-            Ok(n) => total += n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                return Ok(total);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
+include!("drain.rs");
 
 /// Prints what one `epoll_wait` returned, without waiting.
 fn report(epoll: &Epoll) -> io::Result<()> {

@@ -10,6 +10,12 @@
 //! one `mod listings { ... }`, so that the program's own `use` lines mean
 //! the same thing in the one file as they do in the crate.
 //!
+//! A program may also hold a part that it shares with other programs, a
+//! file beside it that is no program itself, with `include!("part.rs");`
+//! on a line of its own: the same program on another stage, or code that
+//! several programs of a chapter have in common. Cargo compiles that line
+//! as it is; the assembler puts the part's lines in its place.
+//!
 //! Every line of the result remembers the file and line it came from, so
 //! that a chapter's anchor can point into a module as well as into the
 //! program, and a problem names the line to fix.
@@ -21,6 +27,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::project::normalize;
 use crate::{Problem, Project};
 
 /// The library's modules live here, one file each (`sturdy.rs`).
@@ -34,6 +41,11 @@ static LIBRARY_PATH: LazyLock<Regex> =
 /// `use super::ident::{...};`, or a re-export, `pub use super::timers::sleep;`.
 static SIBLING_PATH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^(?:pub )?use super::(\w+)").unwrap());
+
+/// A program's `include!("ten_clients.rs");`, on a line of its own: a part
+/// it shares with other programs, named relative to its own file.
+static PART: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\s*include!\("([^"]+)"\);\s*$"#).unwrap());
 
 /// The anchor markers mdBook looks for anywhere in a line.
 pub(crate) static ANCHOR_START: LazyLock<Regex> =
@@ -66,6 +78,8 @@ pub struct Assembled {
     pub modules: Vec<String>,
     /// The library files inlined, relative to the project root.
     pub files: Vec<PathBuf>,
+    /// The parts the program includes, relative to the project root.
+    pub parts: Vec<PathBuf>,
     pub lines: Vec<Line>,
 }
 
@@ -203,7 +217,8 @@ pub fn assemble(
         ));
     };
     let text = read(project, &source, None)?;
-    let mut lines = view.of(&text, &source)?;
+    let mut parts = Vec::new();
+    let mut lines = with_parts(project, view.of(&text, &source)?, &mut parts)?;
     let library = Library::read(project)?;
 
     // The modules the program names, then the ones those name, each once,
@@ -213,9 +228,10 @@ pub fn assemble(
         .iter()
         .flat_map(|line| {
             let code = line.text.split("//").next().unwrap_or_default();
+            let file = line.file.clone().unwrap_or_else(|| source.clone());
             LIBRARY_PATH
                 .captures_iter(code)
-                .map(|cap| (cap[1].to_owned(), source.clone(), line.number))
+                .map(|cap| (cap[1].to_owned(), file.clone(), line.number))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -237,6 +253,7 @@ pub fn assemble(
             program: program.to_path_buf(),
             modules,
             files,
+            parts,
             lines,
         });
     }
@@ -264,8 +281,80 @@ pub fn assemble(
         program: program.to_path_buf(),
         modules,
         files,
+        parts,
         lines,
     })
+}
+
+/// `lines` with each `include!("part.rs");` replaced by the part's lines
+/// (a part may include parts of its own). Each part's file is added to
+/// `parts`; a part included twice, or in a circle, is a problem.
+fn with_parts(
+    project: &Project,
+    lines: Vec<Line>,
+    parts: &mut Vec<PathBuf>,
+) -> Result<Vec<Line>, Problem> {
+    let mut out = Vec::new();
+    for line in lines {
+        let (Some(cap), Some(file)) = (PART.captures(&line.text), &line.file)
+        else {
+            out.push(line);
+            continue;
+        };
+        let part =
+            normalize(&file.parent().unwrap_or(Path::new("")).join(&cap[1]));
+        if parts.contains(&part) {
+            return Err(Problem::new(
+                file,
+                line.number,
+                format!("{} is included twice", part.display()),
+            ));
+        }
+        let text =
+            fs::read_to_string(project.root.join(&part)).map_err(|error| {
+                Problem::new(
+                    file,
+                    line.number,
+                    format!(
+                        "includes {}, which cannot be read ({error})",
+                        part.display()
+                    ),
+                )
+            })?;
+        parts.push(part.clone());
+        let part_lines = text
+            .lines()
+            .enumerate()
+            .map(|(index, text)| Line {
+                text: text.to_owned(),
+                file: Some(part.clone()),
+                number: index + 1,
+            })
+            .collect();
+        out.extend(with_parts(project, part_lines, parts)?);
+    }
+    Ok(out)
+}
+
+/// The parts that `program` (relative to the project root) includes,
+/// directly or through other parts: files that are no programs.
+fn parts_of(project: &Project, program: &Path) -> Vec<PathBuf> {
+    let mut queue = vec![program.to_path_buf()];
+    let mut parts = Vec::new();
+    while let Some(file) = queue.pop() {
+        let text =
+            fs::read_to_string(project.root.join(&file)).unwrap_or_default();
+        for cap in text.lines().filter_map(|line| PART.captures(line)) {
+            let part = normalize(
+                &file.parent().unwrap_or(Path::new("")).join(&cap[1]),
+            );
+            if !parts.contains(&part) {
+                parts.push(part.clone());
+                queue.push(part);
+            }
+        }
+    }
+    parts
 }
 
 /// The file name ending of an exercise's starter, which is no file: it is
@@ -367,11 +456,18 @@ pub fn source_of(project: &Project, program: &Path) -> Option<(PathBuf, View)> {
 }
 
 /// Every program of the book, relative to the project root: each file of
-/// `listings/` outside the library, and each exercise's starter.
+/// `listings/` outside the library that no program includes as a part,
+/// and each exercise's starter.
 pub fn programs(project: &Project) -> anyhow::Result<Vec<PathBuf>> {
+    let sources = project.listing_sources()?;
+    let parts: Vec<PathBuf> = sources
+        .iter()
+        .filter(|file| !is_library_module(file))
+        .flat_map(|file| parts_of(project, file))
+        .collect();
     let mut programs = Vec::new();
-    for file in project.listing_sources()? {
-        if is_library_module(&file) {
+    for file in sources {
+        if is_library_module(&file) || parts.contains(&file) {
             continue;
         }
         let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -639,9 +735,18 @@ impl Assembled {
                 ));
             }
         };
+        // An anchor ends in the file it starts in, except that the program
+        // and its parts are one text: there it may start in one and end in
+        // another.
+        let own = |line: &Line| {
+            line.file.as_deref().is_some_and(|f| !is_library_module(f))
+        };
         let end = (start + 1..self.lines.len())
             .find(|&i| names(&ANCHOR_END, &self.lines[i]))
-            .filter(|&end| self.lines[end].file == self.lines[start].file);
+            .filter(|&end| {
+                let (start, end) = (&self.lines[start], &self.lines[end]);
+                start.file == end.file || (own(start) && own(end))
+            });
         match end {
             None => Err(format!(
                 "`ANCHOR: {anchor}` at {} is never closed by \
@@ -902,6 +1007,51 @@ mod tests {
             problem.to_string(),
             "listings/part1/exercise_y_solution.rs:2: `// solution: begin` \
              is never ended"
+        );
+    }
+
+    #[test]
+    fn a_part_is_put_in_where_it_is_included_and_is_no_program() {
+        let (dir, project) = project();
+        let write = |path: &str, text: &str| {
+            fs::write(dir.path().join(path), text).unwrap();
+        };
+        write(
+            "listings/part1/on_clock.rs",
+            "use listings::clock::now;\n// ANCHOR: all\ninclude!(\"shared.rs\");\n\
+             // ANCHOR_END: all\nconst LAST: u8 = 1;\n// ANCHOR_END: across\n",
+        );
+        write(
+            "listings/part1/shared.rs",
+            "// ANCHOR: main\nfn main() {\n    let _ = now();\n}\n\
+             // ANCHOR_END: main\n// ANCHOR: across\nconst FIRST: u8 = 0;\n",
+        );
+        let file = Path::new("listings/part1/on_clock.rs");
+        let program = assemble(&project, file).unwrap();
+        assert!(program.text().starts_with(
+            "use listings::clock::now;\nfn main() {\n    let _ = now();\n}\n"
+        ));
+        assert_eq!(program.parts, [Path::new("listings/part1/shared.rs")]);
+        // Anchors reach into the part, and across its edges.
+        assert_eq!(program.excerpt("main").unwrap()[0], "fn main() {");
+        assert_eq!(program.excerpt("all").unwrap().len(), 4);
+        // An anchor may start in a part and end in the program.
+        assert_eq!(
+            program.excerpt("across").unwrap(),
+            ["const FIRST: u8 = 0;", "const LAST: u8 = 1;"]
+        );
+        let programs = programs(&project).unwrap();
+        assert!(programs.contains(&file.to_path_buf()));
+        assert!(!programs.contains(&PathBuf::from("listings/part1/shared.rs")));
+
+        write("listings/part1/on_clock.rs", "\ninclude!(\"gone.rs\");\n");
+        let problem = assemble(&project, file).unwrap_err().to_string();
+        assert!(
+            problem.starts_with(
+                "listings/part1/on_clock.rs:2: includes listings/part1/gone.rs, \
+                 which cannot be read"
+            ),
+            "{problem}"
         );
     }
 

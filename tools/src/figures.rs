@@ -58,7 +58,7 @@ impl Settings {
     pub fn load(project: &Project) -> Result<Settings> {
         let template = format!(
             "preprocessor.{}.source-url-template",
-            crate::preprocessor::NAME
+            crate::project::PREPROCESSOR
         );
         Ok(Settings {
             edition: project.edition()?,

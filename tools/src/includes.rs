@@ -200,8 +200,8 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
             // A program shows the library modules it is assembled with,
             // and an anchor in one of them is shown where it lies.
             if let Some(program) = &program {
-                used_files
-                    .extend(program.files.iter().map(|f| project.root.join(f)));
+                let shown = program.files.iter().chain(&program.parts);
+                used_files.extend(shown.map(|f| project.root.join(f)));
             }
             if let Some(anchor) = include.selector {
                 let lies_in = program

@@ -13,17 +13,14 @@ use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::figures::{self, Chapter, Settings};
-use crate::project::into_result;
+use crate::project::{PREPROCESSOR, into_result};
 use crate::{Project, includes};
-
-/// The name `book.toml` gives this preprocessor.
-pub const NAME: &str = "listings";
 
 pub struct Listings;
 
 impl Preprocessor for Listings {
     fn name(&self) -> &str {
-        NAME
+        PREPROCESSOR
     }
 
     fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {

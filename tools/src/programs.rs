@@ -162,6 +162,16 @@ pub fn assert_takes_about(run: &Run, sleeping: Duration) {
     assert!(run.wall < limit, "{:?} is not about {sleeping:?}", run.wall);
 }
 
+/// A program of `listings/` (`part3-io/x.rs`) as the book shows it and
+/// compiles it: one file, its parts and the library modules it uses put
+/// in (`assemble.rs`).
+pub fn program_text(path: &str) -> String {
+    let file = Path::new("listings").join(path);
+    crate::assemble::assemble(&project(), &file)
+        .unwrap_or_else(|problem| panic!("{problem}"))
+        .text()
+}
+
 /// The source of a listing: `path` is relative to `listings/`.
 pub fn listing_source(path: &str) -> String {
     let path = project().root.join("listings").join(path);

@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+/// The name `book.toml` gives the book's preprocessor
+/// (`[preprocessor.listings]`), under which its settings are.
+pub const PREPROCESSOR: &str = "listings";
+
 /// The repository: `book.toml`, `src/` with the chapters, `listings/`,
 /// `tests/`.
 #[derive(Debug, Clone)]

@@ -51,7 +51,7 @@ pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
     let mut book = MDBook::load(&project.root).with_context(|| {
         format!("loading the book at {}", project.root.display())
     })?;
-    let declared = format!("preprocessor.{}", crate::preprocessor::NAME);
+    let declared = format!("preprocessor.{}", crate::project::PREPROCESSOR);
     if !book.config.contains_key(&declared) {
         bail!("book.toml must declare [{declared}] (to run before `links`)");
     }

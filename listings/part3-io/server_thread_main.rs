@@ -1,0 +1,19 @@
+fn main() -> io::Result<()> {
+    // Bind before any client exists. Once `bind` has returned, the kernel
+    // queues incoming connections for us, so a client that connects before
+    // the server thread reaches `accept` waits in that queue instead of
+    // being refused.
+    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    let server = thread::spawn(move || serve_ten(listener));
+
+    let clients: Vec<_> = (0..10).map(|_| thread::spawn(client)).collect();
+    for client in clients {
+        client.join().expect("a client thread panicked");
+    }
+
+    // `join` wraps the thread's own result in another one. The outer
+    // `Result` says whether the thread panicked; the inner one is the
+    // `io::Result` that `serve_ten` returned.
+    server.join().expect("the server thread panicked")?;
+    Ok(())
+}
