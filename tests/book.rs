@@ -13,7 +13,7 @@ use book_tools::programs::{self, project};
 use book_tools::project::into_result;
 use book_tools::{
     Problem, claims, exercises, includes, links, mdbook_test, playground,
-    run_locally, stages,
+    run_locally, search_index, stages,
 };
 use built_book::built_book;
 use playground_standin::Playground;
@@ -46,6 +46,26 @@ fn book_builds_without_errors_or_warnings() {
         "mdbook build complained:\n{}",
         complaints.join("\n")
     );
+}
+
+/// mdBook's search index, made again (`search_index.rs`): each field holds
+/// its own words, so a section's code is not indexed a second time as its
+/// breadcrumbs, and the index a reader downloads stays small.
+#[test]
+fn the_search_index_holds_each_field_s_own_words() {
+    let (run, dest) = built_book();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    let file = search_index::index_file(&dest.join("html")).unwrap();
+    let search = search_index::read_index(&file).unwrap();
+    for field in ["title", "body", "breadcrumbs"] {
+        let words = search_index::field_words(&search, field);
+        assert_eq!(
+            words,
+            search_index::stored_words(&search, field),
+            "{} field `{field}` holds other fields' words",
+            file.display()
+        );
+    }
 }
 
 /// Checked even when mdbook-linkcheck2 failed the build (the HTML is

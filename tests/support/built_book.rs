@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use book_tools::pinned;
 use book_tools::process::{self, Run};
 use book_tools::programs::project;
+use book_tools::{pinned, search_index};
 
 /// `mdbook build` into the tests' scratch directory: how it went, and
 /// where the book is (its HTML in `html/`). A failed build is returned,
@@ -35,6 +35,11 @@ pub fn built_book() -> &'static (Run, PathBuf) {
         mdbook.env("RUST_BACKTRACE", "0");
         let run =
             process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
+        // As `cargo book build` does: the search index without the bug
+        // of the elasticlunr-rs that mdBook 0.5.4 locks.
+        if run.status.success() {
+            search_index::rebuild(&dest.join("html")).unwrap();
+        }
         (run, dest)
     })
 }

@@ -25,6 +25,7 @@ pub mod programs;
 pub mod project;
 pub mod rendered;
 pub mod run_locally;
+pub mod search_index;
 pub mod stages;
 pub mod strace;
 

@@ -111,7 +111,8 @@ fn run(args: Vec<String>) -> Result<()> {
     }
 }
 
-/// `mdbook build` (HTML and link check), then the link check.
+/// `mdbook build` (HTML and link check), the search index made again
+/// (`search_index.rs`), then the link check.
 fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
     let mut mdbook = pinned::command(project, &MDBOOK)?;
     mdbook.arg("build").arg("--dest-dir").arg(dest);
@@ -119,6 +120,7 @@ fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
     if !status.success() {
         bail!("mdbook build failed ({status})");
     }
+    book_tools::search_index::rebuild(&dest.join("html"))?;
     into_result(links::check(project, &dest.join("html"))?)?;
     eprintln!("The book is in {}", dest.join("html").display());
     Ok(())
