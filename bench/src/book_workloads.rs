@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::runtime::{Async, block_on, sleep, spawn};
 
-use crate::servers::Workload;
+use crate::workload::Workload;
 
 /// Serves `workload` on `listener` until the process is killed.
 pub fn serve_workload(

@@ -26,6 +26,7 @@ mod plot;
 mod raw_epoll;
 mod servers;
 mod wakeup;
+mod workload;
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -94,10 +95,10 @@ fn dispatch(args: &[String]) -> io::Result<()> {
         }
         "server" => {
             let workload = match arg(2)? {
-                "sleep" => servers::Workload::Sleep(Duration::from_millis(
+                "sleep" => workload::Workload::Sleep(Duration::from_millis(
                     number(3)? as u64,
                 )),
-                "echo" => servers::Workload::Echo,
+                "echo" => workload::Workload::Echo,
                 _ => return Err(io::Error::other(USAGE)),
             };
             let listener = servers::listener()?;

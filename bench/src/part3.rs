@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use listings::poll_loop::{accept, block_on, poll_io, sleep, spawn, write_all};
 
-use crate::servers::Workload;
+use crate::workload::Workload;
 
 /// Serves `workload` on `listener` until the process is killed.
 pub fn serve_workload(

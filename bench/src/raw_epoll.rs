@@ -11,7 +11,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Instant;
 
-use crate::servers::Workload;
+use crate::workload::Workload;
 
 const LISTENER: u64 = u64::MAX;
 

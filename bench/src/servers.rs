@@ -10,14 +10,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// What a server does with each connection.
-#[derive(Clone, Copy, Debug)]
-pub enum Workload {
-    /// Writes "start\n", sleeps, writes "end\n" and closes.
-    Sleep(Duration),
-    /// Writes back whatever it reads, until the client closes.
-    Echo,
-}
+use crate::workload::Workload;
 
 /// The contenders, by the names the data file uses.
 pub const CONTENDERS: [&str; 7] = [

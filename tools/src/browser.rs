@@ -10,9 +10,9 @@
 //!   `playwright` package it never downloads a browser of its own: it
 //!   drives the Chromium it is given.
 //!
-//! A missing program is installed with apt-get when we are root on a
-//! Debian-like system (CI, containers); anywhere else the error says
-//! exactly what to install.
+//! `cargo book install-tools` installs a missing program with apt-get
+//! when it runs as root on a Debian-like system (CI, containers); anywhere
+//! else the error says exactly what to install. The tests only look.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -152,6 +152,7 @@ pub(crate) fn carry_out(
         Plan::Use(path) => Ok(path),
         Plan::Fail(message) => bail!(message),
         Plan::Install(packages) => {
+            crate::install::may_install(&packages.join(" "))?;
             apt_install(packages)?;
             look_again()?.with_context(|| {
                 format!(
@@ -226,6 +227,7 @@ fn ensure_playwright(tests_dir: &Path) -> Result<()> {
     if installed_version.as_deref() == Some(pinned.as_str()) {
         return Ok(());
     }
+    crate::install::may_install(&format!("playwright-core {pinned}"))?;
     say(&format!(
         "installing playwright-core {pinned} into {}/node_modules (npm ci)",
         tests_dir.display()

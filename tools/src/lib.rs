@@ -13,6 +13,7 @@ pub mod compile_fail;
 pub mod exercises;
 pub mod figures;
 pub mod includes;
+pub mod install;
 pub mod links;
 pub mod listings;
 pub mod markdown;

@@ -69,6 +69,10 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
         if tool.is_installed(project) {
             continue;
         }
+        crate::install::may_install(&format!(
+            "{} {}",
+            tool.krate, tool.version
+        ))?;
         // Written to stderr directly, not with `eprintln!`, so that the
         // test harness does not capture it: a first `cargo test` waits
         // here for minutes and should say why.

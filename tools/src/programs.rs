@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock, RwLock};
@@ -160,6 +161,22 @@ pub fn assert_takes_about(run: &Run, sleeping: Duration) {
     );
     let limit = sleeping + (sleeping / 2).max(Duration::from_secs(2));
     assert!(run.wall < limit, "{:?} is not about {sleeping:?}", run.wall);
+}
+
+/// For a test that cannot check its claim on this machine (a kernel limit
+/// too low for it, say). Under CI (`CI` set) that fails the test: CI
+/// promises every claim checked. Elsewhere the test ends without checking,
+/// and says so on the terminal, outside the harness's capture: its claim
+/// is not verified on this run.
+pub fn cannot_check(why: &str) {
+    if std::env::var_os("CI").is_some_and(|value| !value.is_empty()) {
+        panic!("cannot check this claim on this machine, and CI must: {why}");
+    }
+    let test = thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT CHECKED: {test}: {why}; its claim is not verified on this run"
+    );
 }
 
 /// A program of `listings/` (`part3-io/x.rs`) as the book shows it and

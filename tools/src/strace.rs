@@ -1,32 +1,18 @@
 //! `strace`, for the tests that count a program's system calls (Part
-//! Five's claim that the tuned runtime reads once per message). Found on
-//! PATH, or installed from Debian's package when we are root, as the
-//! browser tests install Chromium; anywhere else the error says what to
-//! install.
+//! Five's claim that the tuned runtime reads once per message), from
+//! Debian's package; `cargo book install-tools` installs it.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use anyhow::Result;
 
-use crate::browser::{Plan, can_use_apt, carry_out, on_path};
-
-/// The path of `strace`, installing it first if need be.
+/// The path of `strace` (installed by `cargo book install-tools`).
 pub fn ensure_installed() -> Result<PathBuf> {
-    // Tests run in parallel threads: one of them installs, the others wait.
-    static INSTALLING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
-    let plan = match on_path("strace") {
-        Some(path) => Plan::Use(path),
-        None if can_use_apt() => Plan::Install(&["strace"]),
-        None => Plan::Fail(
-            "this test counts system calls with strace, which is not on \
-             PATH: install it (`sudo apt-get install strace` on Debian and \
-             Ubuntu)"
-                .into(),
-        ),
-    };
-    carry_out(plan, || Ok(on_path("strace")))
+    crate::install::debian_program(
+        "strace",
+        &["strace"],
+        "this test counts system calls",
+    )
 }
 
 /// What `strace -c` counted for one system call.

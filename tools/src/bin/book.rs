@@ -4,8 +4,11 @@
 //! cargo book serve [ARGS]        build, serve on localhost:3000, rebuild on change
 //! cargo book build [DIR]         the static site, into DIR (default book/)
 //! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
-//! cargo book install-tools       install the pinned mdBook tools into .tools/,
-//!                                and what the browser tests drive
+//! cargo book test [ARGS]         install-tools, then `cargo test ARGS`
+//! cargo book install-tools       install every tool the tests use: the
+//!                                pinned mdBook tools into .tools/, what the
+//!                                browser tests drive, actionlint, strace
+//!                                and shellcheck
 //! cargo book assemble FILE [OUT] a program of listings/ as the one file the
 //!                                page runs (its library modules inlined),
 //!                                to OUT or stdout; an exercise's starter is
@@ -23,7 +26,10 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
-use book_tools::{Project, browser, links, mdbook_test, preprocessor};
+use book_tools::{
+    Project, actionlint, browser, install, links, mdbook_test, preprocessor,
+    strace,
+};
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -40,6 +46,13 @@ fn run(args: Vec<String>) -> Result<()> {
     let (command, rest) =
         args.split_first().map(|(c, r)| (c.as_str(), r)).unzip();
     let rest = rest.unwrap_or_default();
+    // These commands install what they run (the pinned mdBook tools, or
+    // for `install-tools` and `test` everything): the tests never do.
+    if let Some("serve" | "build" | "mdbook-test" | "install-tools" | "test") =
+        command
+    {
+        install::allow();
+    }
     match command {
         Some("serve") => {
             let mut mdbook = pinned::command(&project, &MDBOOK)?;
@@ -58,9 +71,13 @@ fn run(args: Vec<String>) -> Result<()> {
             let chapter = rest.first().map(String::as_str);
             exec(mdbook_test::command(&project, &wrapper_dir, chapter)?)
         }
-        Some("install-tools") => {
-            pinned::ensure_installed(&project)?;
-            browser::ensure_installed(&project).map(|_| ())
+        Some("install-tools") => install_tools(&project),
+        Some("test") => {
+            install_tools(&project)?;
+            let cargo = std::env::var_os("CARGO").unwrap_or("cargo".into());
+            let mut test = Command::new(cargo);
+            test.current_dir(&project.root).arg("test").args(rest);
+            exec(test)
         }
         Some("assemble") => {
             match (rest.first().map(String::as_str), rest.get(1)) {
@@ -106,7 +123,7 @@ fn run(args: Vec<String>) -> Result<()> {
             ),
         },
         _ => bail!(
-            "usage: cargo book serve|build|mdbook-test|install-tools|assemble|variant (see README.md)"
+            "usage: cargo book serve|build|test|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),
     }
 }
@@ -124,6 +141,37 @@ fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
     into_result(links::check(project, &dest.join("html"))?)?;
     eprintln!("The book is in {}", dest.join("html").display());
     Ok(())
+}
+
+/// Installs every tool the book's commands and tests use that is missing,
+/// and says where each one is.
+fn install_tools(project: &Project) -> Result<()> {
+    let mdbook = pinned::ensure_installed(project)?;
+    eprintln!("mdBook tools ({}): {}", tool_versions(), mdbook.display());
+    let browser = browser::ensure_installed(project)?;
+    eprintln!("Chromium: {}", browser.chromium.display());
+    eprintln!("Node.js: {}", browser.node.display());
+    eprintln!(
+        "playwright-core: {}",
+        browser.tests_dir.join("node_modules").display()
+    );
+    let actionlint = actionlint::ensure_installed(project)?;
+    eprintln!("actionlint: {}", actionlint.display());
+    eprintln!("strace: {}", strace::ensure_installed()?.display());
+    let shellcheck = install::debian_program(
+        "shellcheck",
+        &["shellcheck"],
+        "the workflow tests check run: scripts",
+    )?;
+    eprintln!("shellcheck: {}", shellcheck.display());
+    Ok(())
+}
+
+/// "mdbook 0.5.4, mdbook-linkcheck2 0.13.0".
+fn tool_versions() -> String {
+    let tools =
+        pinned::ALL.map(|tool| format!("{} {}", tool.krate, tool.version));
+    tools.join(", ")
 }
 
 /// Writes the assembled program: what Run sends, ready to copy.
