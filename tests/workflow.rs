@@ -193,8 +193,7 @@ fn ci_and_pull_requests_run_the_readmes_test_command() {
     let last = ci
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .last()
+        .rfind(|line| !line.is_empty() && !line.starts_with('#'))
         .unwrap();
     assert_eq!(last, command, ".ci/run ends with another command");
 
