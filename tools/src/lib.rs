@@ -8,6 +8,7 @@
 pub mod actionlint;
 pub mod assemble;
 pub mod browser;
+pub mod check;
 pub mod claims;
 pub mod compile_fail;
 pub mod exercises;

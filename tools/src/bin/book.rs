@@ -5,6 +5,9 @@
 //! cargo book build [DIR]         the static site, into DIR (default book/)
 //! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
 //! cargo book test [ARGS]         install-tools, then `cargo test ARGS`
+//! cargo book check CH [--run]    one chapter: includes, anchors, claim
+//!                                markers, links; with --run also its
+//!                                claim tests, code blocks, mdbook test
 //! cargo book install-tools       install every tool the tests use: the
 //!                                pinned mdBook tools into .tools/, what the
 //!                                browser tests drive, actionlint, strace
@@ -27,8 +30,8 @@ use anyhow::{Context, Result, bail};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
 use book_tools::{
-    Project, actionlint, browser, install, links, mdbook_test, preprocessor,
-    strace,
+    Project, actionlint, browser, check, install, links, mdbook_test,
+    preprocessor, strace,
 };
 
 fn main() -> ExitCode {
@@ -48,8 +51,9 @@ fn run(args: Vec<String>) -> Result<()> {
     let rest = rest.unwrap_or_default();
     // These commands install what they run (the pinned mdBook tools, or
     // for `install-tools` and `test` everything): the tests never do.
-    if let Some("serve" | "build" | "mdbook-test" | "install-tools" | "test") =
-        command
+    if let Some(
+        "serve" | "build" | "check" | "mdbook-test" | "install-tools" | "test",
+    ) = command
     {
         install::allow();
     }
@@ -65,6 +69,20 @@ fn run(args: Vec<String>) -> Result<()> {
                 .map(PathBuf::from)
                 .unwrap_or(project.root.join("book"));
             build(&project, &dest)
+        }
+        Some("check") => {
+            let (flags, names): (Vec<&String>, Vec<&String>) =
+                rest.iter().partition(|arg| arg.starts_with("--"));
+            let run_too = match flags.as_slice() {
+                [] => false,
+                [flag] if *flag == "--run" => true,
+                _ => bail!("usage: cargo book check CHAPTER [--run]"),
+            };
+            let [name] = names.as_slice() else {
+                bail!("usage: cargo book check CHAPTER [--run]");
+            };
+            let chapter = check::chapter_named(&project, name)?;
+            check::chapter(&project, &chapter, run_too)
         }
         Some("mdbook-test") => {
             let wrapper_dir = mdbook_test::prepare(&project)?;
@@ -123,7 +141,7 @@ fn run(args: Vec<String>) -> Result<()> {
             ),
         },
         _ => bail!(
-            "usage: cargo book serve|build|test|mdbook-test|install-tools|assemble|variant (see README.md)"
+            "usage: cargo book serve|build|test|check|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),
     }
 }

@@ -1,0 +1,151 @@
+//! `cargo book check CHAPTER`: everything about one chapter, each mistake
+//! at the file and line to fix, in seconds.
+//!
+//! Without `--run` it checks what a prose edit can break: the chapter's
+//! includes and anchors, its claim markers in both directions (each names
+//! a test of the chapter's test file, and each of those tests is named),
+//! and, on the book built afresh, its links and their fragments. With
+//! `--run` it also runs what the chapter shows: its claim tests (with the
+//! promised outputs), its code blocks, and `mdbook test` on the chapter.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::project::into_result;
+use crate::{Problem, Project, claims, includes, links, pinned, search_index};
+
+/// The chapter that `name` means: `part3-io`, `part3-io.md` or
+/// `src/part3-io.md`, relative to `src/`.
+pub fn chapter_named(project: &Project, name: &str) -> Result<PathBuf> {
+    let name = name.strip_prefix("src/").unwrap_or(name);
+    let file = Path::new(name).with_extension("md");
+    let chapters = project.chapters()?;
+    if chapters.contains(&file) {
+        return Ok(file);
+    }
+    let known: Vec<String> = chapters
+        .iter()
+        .filter(|c| *c != Path::new("SUMMARY.md"))
+        .map(|c| c.with_extension("").display().to_string())
+        .collect();
+    bail!("no chapter {name}: the chapters are {}", known.join(", "))
+}
+
+/// The problems a prose edit to `chapter` can cause, found without running
+/// anything but `mdbook build` (into `target/book-check`).
+pub fn prose(project: &Project, chapter: &Path) -> Result<Vec<Problem>> {
+    let chapter_file = Path::new("src").join(chapter);
+    let test_file =
+        PathBuf::from(format!("tests/{}.rs", claims::test_file_stem(chapter)));
+    let text = project.read_chapter(chapter)?;
+    let mut problems = includes::check_chapter(project, chapter, &text);
+    // The claims are checked book-wide (a test may be named from one
+    // chapter only), and kept where they concern this chapter.
+    let ours = |problem: &Problem| {
+        problem.file == chapter_file || problem.file == test_file
+    };
+    problems.extend(claims::check(project)?.into_iter().filter(ours));
+    if !problems.is_empty() {
+        // Links are checked on the built book, which these would break.
+        return Ok(problems);
+    }
+    let dest = project.root.join("target/book-check");
+    let mut mdbook = pinned::command(project, &pinned::MDBOOK)?;
+    let output = mdbook
+        .arg("build")
+        .arg("--dest-dir")
+        .arg(&dest)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .context("running mdbook build")?;
+    let html = dest.join("html");
+    if !output.status.success() && !html.is_dir() {
+        bail!(
+            "mdbook build failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    search_index::rebuild(&html)?;
+    problems.extend(links::check(project, &html)?.into_iter().filter(ours));
+    Ok(problems)
+}
+
+/// Checks `chapter`: its prose, and with `run` what it shows. Says what it
+/// ran and how long each step took.
+pub fn chapter(project: &Project, chapter: &Path, run: bool) -> Result<()> {
+    let started = Instant::now();
+    into_result(prose(project, chapter)?)?;
+    eprintln!(
+        "{}: includes, anchors, claim markers and links are right ({:.1?})",
+        chapter.display(),
+        started.elapsed()
+    );
+    if !run {
+        return Ok(());
+    }
+    let stem = claims::test_file_stem(chapter);
+    let cargo = std::env::var_os("CARGO").unwrap_or("cargo".into());
+    let mut steps: Vec<(String, Command)> = Vec::new();
+    if project.root.join(format!("tests/{stem}.rs")).is_file() {
+        let mut claims = Command::new(&cargo);
+        claims.args(["test", "--quiet", "--test", &stem]);
+        steps.push((format!("its claims (tests/{stem}.rs)"), claims));
+    }
+    let mut blocks = Command::new(&cargo);
+    // Code-block tests are named after the chapter and the fence's line.
+    let filter = format!("{stem}_line_");
+    blocks.args(["test", "--quiet", "--test", "chapters", "--"]);
+    blocks.args(["--ignored", &filter]);
+    steps.push(("its code blocks".into(), blocks));
+    let wrapper_dir = crate::mdbook_test::prepare(project)?;
+    let chapter_name = chapter.to_string_lossy().into_owned();
+    let mdbook_test = crate::mdbook_test::command(
+        project,
+        &wrapper_dir,
+        Some(&chapter_name),
+    )?;
+    steps.push(("mdbook test".into(), mdbook_test));
+    for (what, mut command) in steps {
+        let started = Instant::now();
+        let status = command
+            .current_dir(&project.root)
+            .status()
+            .with_context(|| format!("running {command:?}"))?;
+        if !status.success() {
+            bail!("{}: {what} failed (above)", chapter.display());
+        }
+        eprintln!(
+            "{}: {what} pass ({:.1?})",
+            chapter.display(),
+            started.elapsed()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chapter_is_found_by_any_of_its_names() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/part3-io.md"), "# IO\n").unwrap();
+        let project = Project::at(dir.path());
+        for name in ["part3-io", "part3-io.md", "src/part3-io.md"] {
+            assert_eq!(
+                chapter_named(&project, name).unwrap(),
+                Path::new("part3-io.md")
+            );
+        }
+        let error = chapter_named(&project, "part9").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no chapter part9: the chapters are part3-io"
+        );
+    }
+}
