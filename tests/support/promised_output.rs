@@ -106,13 +106,29 @@ pub fn promise_for(listing_file: &str) -> fn(&str) {
 
 /// The output is exactly the sample output the chapter shows for
 /// `listings/<part>/<stem>.rs`.
+///
+/// A difference is reported at the sample's first line that the program
+/// did not print, as `listings/<part>/output/<stem>.txt:LINE: ...`.
 pub fn assert_is_the_sample(part: &str, stem: &str, output: &str) {
-    assert_eq!(
-        output,
-        sample_output(part, stem),
-        "listings/{part}/{stem}.rs printed other than exactly its sample \
-         output, listings/{part}/output/{stem}.txt (left: printed, right: \
-         sample)"
+    let sample = sample_output(part, stem);
+    if output == sample {
+        return;
+    }
+    let (printed, promised): (Vec<&str>, Vec<&str>) =
+        (output.lines().collect(), sample.lines().collect());
+    let line = (0..printed.len().max(promised.len()))
+        .find(|&i| printed.get(i) != promised.get(i))
+        // The lines agree, and only the final newline differs.
+        .unwrap_or(promised.len().saturating_sub(1));
+    let shown = |line: Option<&&str>| {
+        line.map_or("nothing more".to_owned(), |line| format!("{line:?}"))
+    };
+    panic!(
+        "listings/{part}/output/{stem}.txt:{}: the chapter shows {}, but \
+         listings/{part}/{stem}.rs printed {}\n\nprinted:\n{output}",
+        line + 1,
+        shown(promised.get(line)),
+        shown(printed.get(line)),
     );
 }
 
