@@ -19,6 +19,7 @@ pub mod links;
 pub mod listings;
 pub mod markdown;
 pub mod mdbook_test;
+pub mod outputs;
 pub mod pinned;
 pub mod playground;
 pub mod preprocessor;

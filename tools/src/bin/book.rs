@@ -3,6 +3,8 @@
 //! ```text
 //! cargo book serve [ARGS]        build, serve on localhost:3000, rebuild on change
 //! cargo book build [DIR]         the static site, into DIR (default book/)
+//! cargo book outputs [CH]        the sample outputs of chapter CH (or of
+//!                                all) made again by running the programs
 //! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
 //! cargo book test [ARGS]         install-tools, then `cargo test ARGS`
 //! cargo book check CH [--run]    one chapter: includes, anchors, claim
@@ -30,7 +32,7 @@ use anyhow::{Context, Result, bail};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
 use book_tools::{
-    Project, actionlint, browser, check, install, links, mdbook_test,
+    Project, actionlint, browser, check, install, links, mdbook_test, outputs,
     preprocessor, strace,
 };
 
@@ -83,6 +85,16 @@ fn run(args: Vec<String>) -> Result<()> {
             };
             let chapter = check::chapter_named(&project, name)?;
             check::chapter(&project, &chapter, run_too)
+        }
+        Some("outputs") => {
+            let part = match rest.first() {
+                Some(name) => {
+                    let chapter = check::chapter_named(&project, name)?;
+                    Some(chapter.with_extension("").display().to_string())
+                }
+                None => None,
+            };
+            outputs::make(&project, part.as_deref())
         }
         Some("mdbook-test") => {
             let wrapper_dir = mdbook_test::prepare(&project)?;
@@ -141,7 +153,7 @@ fn run(args: Vec<String>) -> Result<()> {
             ),
         },
         _ => bail!(
-            "usage: cargo book serve|build|test|check|mdbook-test|install-tools|assemble|variant (see README.md)"
+            "usage: cargo book serve|build|test|check|outputs|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),
     }
 }
