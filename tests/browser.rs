@@ -12,7 +12,7 @@
 //! every other request leaving the machine is refused and reported. What
 //! the browser saw comes back as JSON, and the output checks are made here.
 //!
-//! The tools are installed on first use (`book_tools::browser`);
+//! The tools come from `cargo book install-tools` (`book_tools::browser`);
 //! screenshots of every page land in `target/browser-screenshots/`.
 
 use std::fs;
