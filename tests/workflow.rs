@@ -238,12 +238,7 @@ fn without_expressions(script: &str) -> String {
 /// not shell.
 #[test]
 fn run_scripts_pass_shellcheck() {
-    book_tools::install::debian_program(
-        "shellcheck",
-        &["shellcheck"],
-        "this test checks run: scripts",
-    )
-    .unwrap();
+    book_tools::install::shellcheck().unwrap();
     let mut problems = Vec::new();
     for workflow in workflows() {
         let text = read(workflow.to_str().unwrap());

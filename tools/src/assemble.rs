@@ -301,8 +301,7 @@ fn with_parts(
             out.push(line);
             continue;
         };
-        let part =
-            normalize(&file.parent().unwrap_or(Path::new("")).join(&cap[1]));
+        let part = part_path(file, &cap[1]);
         if parts.contains(&part) {
             return Err(Problem::new(
                 file,
@@ -336,6 +335,12 @@ fn with_parts(
     Ok(out)
 }
 
+/// The part that `include!("name")` in `file` names: beside `file`, both
+/// relative to the project root.
+fn part_path(file: &Path, name: &str) -> PathBuf {
+    normalize(&file.parent().unwrap_or(Path::new("")).join(name))
+}
+
 /// The parts that `program` (relative to the project root) includes,
 /// directly or through other parts: files that are no programs.
 fn parts_of(project: &Project, program: &Path) -> Vec<PathBuf> {
@@ -345,9 +350,7 @@ fn parts_of(project: &Project, program: &Path) -> Vec<PathBuf> {
         let text =
             fs::read_to_string(project.root.join(&file)).unwrap_or_default();
         for cap in text.lines().filter_map(|line| PART.captures(line)) {
-            let part = normalize(
-                &file.parent().unwrap_or(Path::new("")).join(&cap[1]),
-            );
+            let part = part_path(&file, &cap[1]);
             if !parts.contains(&part) {
                 parts.push(part.clone());
                 queue.push(part);

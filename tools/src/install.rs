@@ -56,6 +56,15 @@ pub fn debian_program(
     carry_out(plan, || Ok(on_path(program)))
 }
 
+/// The path of `shellcheck`, which checks the workflows' `run:` scripts.
+pub fn shellcheck() -> Result<PathBuf> {
+    debian_program(
+        "shellcheck",
+        &["shellcheck"],
+        "the workflow tests check run: scripts",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -188,11 +188,7 @@ fn install_tools(project: &Project) -> Result<()> {
     let actionlint = actionlint::ensure_installed(project)?;
     eprintln!("actionlint: {}", actionlint.display());
     eprintln!("strace: {}", strace::ensure_installed()?.display());
-    let shellcheck = install::debian_program(
-        "shellcheck",
-        &["shellcheck"],
-        "the workflow tests check run: scripts",
-    )?;
+    let shellcheck = install::shellcheck()?;
     eprintln!("shellcheck: {}", shellcheck.display());
     Ok(())
 }
