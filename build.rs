@@ -4,13 +4,13 @@
 //! - blocks that should compile go to skeptic, one Markdown file per
 //!   block, padded so that skeptic names each test after the chapter and
 //!   the line of its fence (`part3_io_line_120` is `src/part3-io.md:120`).
-//!   They are generated `ignore`d: `tests/chapters.rs` runs each chapter's
+//!   They are generated `ignore`d: `tests/book/chapters.rs` runs each chapter's
 //!   blocks in a process of its own (see there), and lists the chapters
 //!   and their block counts from `chapter-blocks.rs`;
 //! - `compile_fail` blocks become tests that the program fails with the
 //!   error code the block names.
 //!
-//! `tests/chapters.rs` includes both generated files.
+//! `tests/book/chapters.rs` includes both generated files.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

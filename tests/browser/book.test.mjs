@@ -136,9 +136,12 @@ async function checkLook({ page, problems }, chapter, scheme, blocks) {
         problems.push(`<html class="${classes}">, not ${theme}, on a ${scheme} system`);
     }
     problems.push(...await highlightedChanges(page, blocks, book));
+    // JPEG: a whole chapter is tens of thousands of pixels tall, which
+    // Chromium encodes as PNG several times more slowly.
     await page.screenshot({
-        path: join(screenshots, `${chapter}-${scheme}.png`),
+        path: join(screenshots, `${chapter}-${scheme}.jpeg`),
         fullPage: true,
+        quality: 70,
     });
 }
 

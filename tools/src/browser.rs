@@ -1,4 +1,4 @@
-//! The browser the book's pages are tested in (`tests/browser.rs`) and
+//! The browser the book's pages are tested in (`tests/book/browser.rs`) and
 //! Playwright to drive it, installed by the project itself, so that a
 //! contributor needs nothing but `cargo test`:
 //!

@@ -38,8 +38,7 @@ pub fn chapter_named(project: &Project, name: &str) -> Result<PathBuf> {
 /// anything but `mdbook build` (into `target/book-check`).
 pub fn prose(project: &Project, chapter: &Path) -> Result<Vec<Problem>> {
     let chapter_file = Path::new("src").join(chapter);
-    let test_file =
-        PathBuf::from(format!("tests/{}.rs", claims::test_file_stem(chapter)));
+    let test_file = claims::test_file(&claims::test_file_stem(chapter));
     let text = project.read_chapter(chapter)?;
     let mut problems = includes::check_chapter(project, chapter, &text);
     // The claims are checked book-wide (a test may be named from one
@@ -89,15 +88,16 @@ pub fn chapter(project: &Project, chapter: &Path, run: bool) -> Result<()> {
     let stem = claims::test_file_stem(chapter);
     let cargo = std::env::var_os("CARGO").unwrap_or("cargo".into());
     let mut steps: Vec<(String, Command)> = Vec::new();
-    if project.root.join(format!("tests/{stem}.rs")).is_file() {
+    let test_file = claims::test_file(&stem);
+    if project.root.join(&test_file).is_file() {
         let mut claims = Command::new(&cargo);
-        claims.args(["test", "--quiet", "--test", &stem]);
-        steps.push((format!("its claims (tests/{stem}.rs)"), claims));
+        claims.args(["test", "--quiet", "--test", "book", &format!("{stem}::")]);
+        steps.push((format!("its claims ({})", test_file.display()), claims));
     }
     let mut blocks = Command::new(&cargo);
     // Code-block tests are named after the chapter and the fence's line.
-    let filter = format!("{stem}_line_");
-    blocks.args(["test", "--quiet", "--test", "chapters", "--"]);
+    let filter = format!("chapters::{stem}_line_");
+    blocks.args(["test", "--quiet", "--test", "book", "--"]);
     blocks.args(["--ignored", &filter]);
     steps.push(("its code blocks".into(), blocks));
     let wrapper_dir = crate::mdbook_test::prepare(project)?;

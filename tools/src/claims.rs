@@ -6,7 +6,7 @@
 //! It takes about ten seconds. <!-- claim: part3_io::one_server_thread_takes_about_ten_seconds -->
 //! ```
 //!
-//! `part3_io` is `tests/part3_io.rs`, the test file of `src/part3-io.md`.
+//! `part3_io` is `tests/book/part3_io.rs`, the test module of `src/part3-io.md`.
 //! A marker must name a `#[test]` that exists, and every test in a
 //! chapter's test file must be named by a marker: delete either side and
 //! the suite says where the other one is.
@@ -39,7 +39,7 @@ pub struct Marker {
     pub test: String,
 }
 
-/// A `#[test]` function in one of `tests/*.rs`.
+/// A `#[test]` function in one of `tests/book/*.rs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimTest {
     pub file: String,
@@ -99,7 +99,7 @@ pub fn tests_in(file: &str, source: &str) -> Result<Vec<ClaimTest>> {
         }
     }
     let syntax = syn::parse_file(source)
-        .with_context(|| format!("parsing tests/{file}.rs"))?;
+        .with_context(|| format!("parsing {}", test_file(file).display()))?;
     let mut finder = Finder {
         file,
         found: Vec::new(),
@@ -108,7 +108,16 @@ pub fn tests_in(file: &str, source: &str) -> Result<Vec<ClaimTest>> {
     Ok(finder.found)
 }
 
-/// `src/part3-io.md` has its claims checked in `tests/part3_io.rs`.
+/// Where the test suite's modules are: one test binary, `book`, whose
+/// module `part3_io` (`tests/book/part3_io.rs`) holds Part Three's claims.
+pub const SUITE_DIR: &str = "tests/book";
+
+/// The file of the suite's module `stem`.
+pub fn test_file(stem: &str) -> PathBuf {
+    Path::new(SUITE_DIR).join(format!("{stem}.rs"))
+}
+
+/// `src/part3-io.md` has its claims checked in `tests/book/part3_io.rs`.
 pub fn test_file_stem(chapter: &Path) -> String {
     chapter
         .with_extension("")
@@ -138,7 +147,7 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
         if tests.iter().any(|t: &ClaimTest| t.file == file) {
             continue;
         }
-        let path = project.root.join("tests").join(format!("{file}.rs"));
+        let path = project.root.join(test_file(&file));
         if let Ok(source) = fs::read_to_string(&path) {
             tests.extend(tests_in(&file, &source)?);
         }
@@ -153,14 +162,17 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
                 &marker.chapter_file,
                 marker.line,
                 format!(
-                    "claim names {}::{}, but tests/{}.rs has no #[test] fn {}",
-                    marker.file, marker.test, marker.file, marker.test
+                    "claim names {}::{}, but {} has no #[test] fn {}",
+                    marker.file,
+                    marker.test,
+                    test_file(&marker.file).display(),
+                    marker.test
                 ),
             ));
         }
     }
     for test in &tests {
-        let test_file = format!("tests/{}.rs", test.file);
+        let test_file = test_file(&test.file);
         if test.ignored {
             problems.push(Problem::new(
                 &test_file,
@@ -224,14 +236,14 @@ mod tests {
     fn markers_and_tests_must_name_each_other() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("src")).unwrap();
-        fs::create_dir_all(dir.path().join("tests")).unwrap();
+        fs::create_dir_all(dir.path().join(SUITE_DIR)).unwrap();
         fs::write(
             dir.path().join("src/part9-x.md"),
             "A. <!-- claim: part9_x::checked -->\nB. <!-- claim: part9_x::deleted -->\n",
         )
         .unwrap();
         fs::write(
-            dir.path().join("tests/part9_x.rs"),
+            dir.path().join(test_file("part9_x")),
             "#[test]\nfn checked() {}\n#[test]\nfn unclaimed() {}\n",
         )
         .unwrap();
@@ -244,7 +256,7 @@ mod tests {
         );
         assert!(
             found[1].starts_with(
-                "tests/part9_x.rs:4: no claim marker names part9_x::unclaimed"
+                "tests/book/part9_x.rs:4: no claim marker names part9_x::unclaimed"
             ),
             "{found:#?}"
         );

@@ -4,7 +4,9 @@
 //! A program measured for its CPU time runs alone: no other of the book's
 //! programs started by the same test process shares the machine with it.
 //! Programs whose claims are about the wall-clock time of sleeping may run
-//! beside each other.
+//! beside each other. A program whose claims are about how fast the whole
+//! machine lets it go ([`SOLO`]) runs before the suite's heavy work (the
+//! browser, the chapters' blocks, `mdbook test`) starts.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -68,6 +70,37 @@ pub fn bench_harness() -> &'static Path {
 
 /// Held exclusively by runs that must be alone, shared by the others.
 static TURN: RwLock<()> = RwLock::new(());
+
+/// The programs whose claims are about the machine itself: how many
+/// threads it starts in a second, how soon it runs out of them. They run
+/// first, alone, before [`heavy_work_may_start`] lets anything heavy
+/// begin, so that no browser or compiler shares the machine with them.
+pub const SOLO: &[(&str, Duration)] =
+    &[("intro-too-many-threads", Duration::from_secs(30))];
+
+/// Runs the [`SOLO`] programs, once per test process, and returns their
+/// runs. Nothing is asserted: they are expected to fail.
+fn solo_runs() -> &'static BTreeMap<&'static str, Run> {
+    static RUNS: OnceLock<BTreeMap<&'static str, Run>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        SOLO.iter()
+            .map(|&(program, limit)| (program, measure(program, limit)))
+            .collect()
+    })
+}
+
+/// The run of a [`SOLO`] program, made before any heavy work began.
+pub fn solo_run(program: &str) -> &'static Run {
+    solo_runs().get(program).unwrap_or_else(|| {
+        panic!("{program} is not one of programs::SOLO")
+    })
+}
+
+/// Waits until the [`SOLO`] programs have run: called by each harness
+/// that loads the machine before it starts.
+pub fn heavy_work_may_start() {
+    solo_runs();
+}
 
 /// Runs `program` alone, in a network of its own, killing it after
 /// `limit`. Nothing is asserted: for a program expected to hang or fail.

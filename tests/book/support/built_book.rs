@@ -1,6 +1,6 @@
 //! The book built once per test process with the pinned tools (HTML and
-//! mdbook-linkcheck2), for the test binaries that look at the built HTML
-//! (`tests/book.rs`, `tests/browser.rs`).
+//! mdbook-linkcheck2), for the modules that look at the built HTML
+//! (`whole_book` and `browser`).
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use book_tools::process::{self, Run};
-use book_tools::programs::project;
+use book_tools::programs::{self, project};
 use book_tools::{pinned, search_index};
 
 /// `mdbook build` into the tests' scratch directory: how it went, and
@@ -19,11 +19,12 @@ pub fn built_book() -> &'static (Run, PathBuf) {
     static BUILT: OnceLock<(Run, PathBuf)> = OnceLock::new();
     static LOCK: OnceLock<File> = OnceLock::new();
     BUILT.get_or_init(|| {
+        programs::heavy_work_may_start();
         let project = project();
         let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        // Another `cargo test` of this checkout, or the other test binary
-        // building into the same place, waits until this process has
-        // finished with the built book (the lock ends with it).
+        // Another `cargo test` of this checkout, building into the same
+        // place, waits until this process has finished with the built book
+        // (the lock ends with it).
         let lock = File::create(scratch.join("book.lock")).unwrap();
         lock.lock().unwrap();
         LOCK.set(lock).unwrap();

@@ -1,14 +1,14 @@
 //! The book in a real browser: every chapter page in light and dark mode,
 //! every Run button pressed and its output held to what the chapter
 //! promises (the claim tests' own predicates, from
-//! `tests/support/promised_output.rs`), Playground links, highlighted
+//! `tests/book/support/promised_output.rs`), Playground links, highlighted
 //! changes, exercises' solutions folded (and unfolded to be run), search,
 //! print, footnotes and edit links.
 //!
 //! Chromium is driven by Playwright from Node.js
 //! (`tests/browser/book.test.mjs`), against the built book served on
 //! loopback. Requests to play.rust-lang.org go to a stand-in that really
-//! compiles and runs what a page posts (`tests/support/playground_standin.rs`);
+//! compiles and runs what a page posts (`tests/book/support/playground_standin.rs`);
 //! every other request leaving the machine is refused and reported. What
 //! the browser saw comes back as JSON, and the output checks are made here.
 //!
@@ -19,30 +19,21 @@ use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use book_tools::browser;
 use book_tools::figures::PLAYGROUND_URL_BUDGET;
-use book_tools::playground::run_buttons;
 use book_tools::process::{self, Run, without_colors};
 use book_tools::programs::{self, project};
 use serde_json::Value;
 use tower_http::services::ServeDir;
 
-#[path = "support/built_book.rs"]
-mod built_book;
-#[path = "support/playground_standin.rs"]
-mod playground_standin;
+use crate::support::built_book::built_book;
+use crate::support::playground_standin;
 
-use built_book::built_book;
 
-use playground_standin::Playground;
-
-// Only `promise_for` and what it names are used here.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::promise_for;
 
@@ -73,28 +64,13 @@ fn browser_run() -> &'static BrowserRun {
         let edition = project.edition().unwrap();
         let tools = browser::ensure_installed(&project).unwrap();
 
-        let playground = Playground::new(
-            programs::built(),
-            &scratch.join("playground-standin"),
-        )
-        .unwrap();
-        // A Run button waits six seconds for its answer: compile every
-        // program the pages will post before the browser starts, so that
-        // even a first run only waits for programs to run.
-        let pages = project.chapters().unwrap().into_iter();
-        let pages =
-            pages.map(|chapter| html.join(chapter.with_extension("html")));
-        // SUMMARY.md makes no page.
-        for page in pages.filter(|page| page.is_file()) {
-            for button in run_buttons(&page).unwrap() {
-                // A program that does not compile fails in the browser,
-                // with the compiler's message on the page.
-                let _ = playground.compile(&button.code, &edition);
-            }
-        }
+        // A Run button waits six seconds for its answer: every program the
+        // pages will post has run before the browser starts, and the
+        // stand-in answers each with that run.
+        playground_standin::answer_every_run_button(&html);
 
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let standin = runtime.block_on(Arc::new(playground).serve()).unwrap();
+        let standin = runtime.block_on(playground_standin::shared().serve()).unwrap();
         let book_url = runtime.block_on(serve(html));
 
         let screenshots = scratch.parent().unwrap().join("browser-screenshots");

@@ -12,7 +12,6 @@
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
@@ -21,10 +20,7 @@ use book_tools::programs::{
     self, assert_takes_about, built, run_all_beside_others, run_beside_others,
 };
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::introduction::{
     assert_a_job_future_is_small,
@@ -84,10 +80,10 @@ fn serial_await() -> &'static Run {
 }
 
 fn too_many_threads() -> &'static Run {
-    static RUN: OnceLock<Run> = OnceLock::new();
-    // Killed after 30 s if it ever runs that long; the claim is that it
+    // Alone on the machine, before the suite's heavy work starts; killed
+    // after 30 s if it ever runs that long, where the claim is that it
     // stops by itself within a few.
-    RUN.get_or_init(|| programs::measure("intro-too-many-threads", 30 * SECOND))
+    programs::solo_run("intro-too-many-threads")
 }
 
 #[test]

@@ -22,10 +22,7 @@ use std::time::{Duration, Instant};
 
 use book_tools::programs::{self, built, run_beside_others};
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 // The final runtime, from the listings library as Part Five's benchmarks
 // use it, for the one claim about the runtime itself rather than about a

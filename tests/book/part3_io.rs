@@ -25,10 +25,7 @@ use book_tools::programs::{
     rustc_errors, wait_until_listening,
 };
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part3_io::{
     self as promised, assert_every_client_gets_its_start_and_end_lines,

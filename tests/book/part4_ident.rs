@@ -24,10 +24,7 @@ use book_tools::programs::{self, built, run, wait_until_listening};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 // The ident server and its streams, from the listings library.
 use listings::ident::server::{
@@ -38,17 +35,6 @@ use listings::ident::streams::{AsyncRead, AsyncWrite, Lines, Stream};
 use promised_output::part4_ident as promised;
 
 const SECOND: Duration = Duration::from_secs(1);
-
-/// Runs before the test harness starts any thread: this process gets a
-/// network of its own (and, without privileges, a user namespace in which
-/// it holds them), so that its threads may join the servers' networks,
-/// which it creates inside its own.
-#[ctor::ctor(unsafe)]
-fn isolate_this_test_process() {
-    // SAFETY: single-threaded, before main.
-    unsafe { book_tools::process::isolate_this_process() }
-        .expect("a private network namespace for the tests");
-}
 
 // The parser, with generated queries.
 
@@ -521,7 +507,7 @@ fn in_network_of<T: Send>(pid: u32, work: impl FnOnce() -> T + Send) -> T {
         scope
             .spawn(move || {
                 // SAFETY: `setns` moves only the calling thread; this
-                // process owns the namespace (see the ctor above).
+                // process may enter it (see `prepare_the_process` in main.rs).
                 let joined = unsafe {
                     libc::setns(network.as_raw_fd(), libc::CLONE_NEWNET)
                 };
@@ -689,8 +675,10 @@ fn a_client_that_vanishes_mid_line_leaves_the_server_serving() {
 #[test]
 fn an_idle_client_is_disconnected_after_the_idle_timeout() {
     let server = start_server("1");
-    let mut idle = connect_to(server.id());
+    // Taken before connecting: the server's clock starts when it accepts,
+    // which may be before `connect` returns here on a busy machine.
     let connected = Instant::now();
+    let mut idle = connect_to(server.id());
     let closed = assert_closed_without_reply(&mut idle);
     let waited = closed - connected;
     assert!(waited >= SECOND && waited < 3 * SECOND, "{waited:?}");

@@ -20,10 +20,7 @@ use book_tools::programs::{
     run_beside_others, rustc_errors,
 };
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part2_tasks::{
     self as promised, assert_each_job_polled_exactly_twice,

@@ -12,8 +12,7 @@
 //! order or with times that vary from run to run, to what the claims say
 //! of them. [`promise_for`] finds the predicate for a listing file.
 //!
-//! Included by the chapters' test files and `tests/browser.rs` with
-//! `#[path = "support/promised_output.rs"] mod promised_output;`.
+//! Used by the chapters' test modules and by `browser`.
 
 use book_tools::programs::{sample_output, sorted_lines};
 
@@ -98,7 +97,7 @@ pub fn promise_for(listing_file: &str) -> fn(&str) {
         }
         _ => panic!(
             "{listing_file}: no promised output; add the predicate its \
-             claim tests apply to tests/support/promised_output.rs"
+             claim tests apply to tests/book/support/promised_output.rs"
         ),
     };
     promise
@@ -132,7 +131,7 @@ pub fn assert_is_the_sample(part: &str, stem: &str, output: &str) {
     );
 }
 
-/// `src/introduction.md`, checked by `tests/introduction.rs`.
+/// `src/introduction.md`, checked by `tests/book/introduction.rs`.
 pub mod introduction {
     use std::time::Duration;
 
@@ -351,7 +350,7 @@ pub mod introduction {
     }
 }
 
-/// `src/part1-futures.md`, checked by `tests/part1_futures.rs`.
+/// `src/part1-futures.md`, checked by `tests/book/part1_futures.rs`.
 pub mod part1_futures {
     use super::{assert_is_the_sample, sorted_lines};
 
@@ -464,7 +463,7 @@ pub mod part1_futures {
     }
 }
 
-/// `src/part2-tasks.md`, checked by `tests/part2_tasks.rs`.
+/// `src/part2-tasks.md`, checked by `tests/book/part2_tasks.rs`.
 pub mod part2_tasks {
     use super::{assert_is_the_sample, sorted_lines};
 
@@ -680,7 +679,7 @@ pub mod part2_tasks {
     }
 }
 
-/// `src/part3-io.md`, checked by `tests/part3_io.rs`.
+/// `src/part3-io.md`, checked by `tests/book/part3_io.rs`.
 pub mod part3_io {
     use super::{assert_is_the_sample, sorted_lines};
 
@@ -767,7 +766,7 @@ pub mod part3_io {
     }
 }
 
-/// `src/part4-epoll.md`, checked by `tests/part4_epoll.rs`.
+/// `src/part4-epoll.md`, checked by `tests/book/part4_epoll.rs`.
 pub mod part4_epoll {
     use super::assert_is_the_sample;
 
@@ -798,7 +797,7 @@ pub mod part4_epoll {
     }
 }
 
-/// `src/part4-ready.md`, checked by `tests/part4_ready.rs`.
+/// `src/part4-ready.md`, checked by `tests/book/part4_ready.rs`.
 pub mod part4_ready {
     /// The sleeps of `part4-round-down` and `part4-round-up`: fifty of
     /// 1.5 ms each.
@@ -973,7 +972,7 @@ pub mod part4_ready {
     }
 }
 
-/// `src/part4-ident.md`, checked by `tests/part4_ident.rs`.
+/// `src/part4-ident.md`, checked by `tests/book/part4_ident.rs`.
 pub mod part4_ident {
     /// What the demo's clients were told, in their order. The first
     /// client's connection belongs to whoever ran the program: a user
@@ -1005,7 +1004,7 @@ pub mod part4_ident {
     }
 }
 
-/// `src/part4-faults.md`, checked by `tests/part4_faults.rs`.
+/// `src/part4-faults.md`, checked by `tests/book/part4_faults.rs`.
 pub mod part4_faults {
     use super::assert_is_the_sample;
 
@@ -1022,7 +1021,7 @@ pub mod part4_faults {
     }
 }
 
-/// `src/part4-exercises.md`, checked by `tests/part4_exercises.rs`.
+/// `src/part4-exercises.md`, checked by `tests/book/part4_exercises.rs`.
 pub mod part4_exercises {
     use super::assert_is_the_sample;
 

@@ -32,10 +32,7 @@ use book_tools::stages;
 use book_tools::strace::Counted;
 use serde_json::Value;
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part4_ident as promised;
 

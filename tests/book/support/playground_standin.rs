@@ -14,11 +14,16 @@
 //!   program's stderr as both `result` and `error` when it fails.
 //!
 //! Compiled programs are cached by what determines them (code, edition,
-//! compiler, crates), so a second test run compiles nothing.
+//! compiler, crates), so a second test run compiles nothing. Within one
+//! test run each distinct program also runs once: [`shared`] is the one
+//! stand-in of the process, and a program posted again (by the browser,
+//! after `whole_book` ran every Run button's program) gets the answer of
+//! that run.
 //!
 //! It lives with the tests, not in `book-tools`, so that `cargo book` and
 //! the build script never compile an HTTP server.
 
+use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::ffi::OsString;
 use std::fs;
@@ -26,7 +31,9 @@ use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -38,7 +45,9 @@ use tokio::task::JoinHandle;
 use tower_http::cors::CorsLayer;
 
 use book_tools::listings::Built;
+use book_tools::playground::{RunButton, run_buttons};
 use book_tools::process::{self, isolate_network};
+use book_tools::programs;
 
 /// How long a program may run. A Run button gives up after six seconds;
 /// the book promises programs that finish well within that.
@@ -59,6 +68,21 @@ pub struct Playground {
     /// machine responsive, and a program asked for twice (the same
     /// listing on two pages) is then compiled once.
     compiling: Mutex<()>,
+    /// The answer for each program run so far, by cache key; a program
+    /// asked for while it runs waits for that run.
+    answers: Mutex<HashMap<String, Arc<OnceLock<Evaluation>>>>,
+}
+
+/// The stand-in of this test process, offering the listings' crates and
+/// keeping compiled programs in the suite's scratch directory.
+pub fn shared() -> Arc<Playground> {
+    static SHARED: OnceLock<Arc<Playground>> = OnceLock::new();
+    let playground = SHARED.get_or_init(|| {
+        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let cache = scratch.join("playground-standin");
+        Arc::new(Playground::new(programs::built(), &cache).unwrap())
+    });
+    Arc::clone(playground)
 }
 
 /// What the Playground answers to `/evaluate.json`.
@@ -84,6 +108,69 @@ struct EvaluateRequest {
     edition: String,
 }
 
+/// A Run button of the built book, and what the stand-in answered for it.
+pub struct Answered {
+    /// `part3-io.md Run button 4`.
+    pub name: String,
+    pub button: RunButton,
+    pub answer: Evaluation,
+}
+
+/// Every Run button on the built book's chapter pages (in `html`), its
+/// program run once on the [`shared`] stand-in in the book's edition,
+/// four at a time (the programs mostly sleep, each in a network of its
+/// own). Once per test process: the browser's pages then get these
+/// answers at once.
+pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
+    static ANSWERED: OnceLock<Vec<Answered>> = OnceLock::new();
+    ANSWERED.get_or_init(|| {
+        programs::heavy_work_may_start();
+        let project = programs::project();
+        let edition = project.edition().unwrap();
+        let mut buttons = Vec::new();
+        for chapter in project.chapters().unwrap() {
+            let page = html.join(chapter.with_extension("html"));
+            // SUMMARY.md makes no page.
+            if !page.is_file() {
+                continue;
+            }
+            for button in run_buttons(&page).unwrap() {
+                let name =
+                    format!("{} Run button {}", chapter.display(), button.index);
+                buttons.push((name, button));
+            }
+        }
+        let playground = shared();
+        let next = AtomicUsize::new(0);
+        let answers = Mutex::new(Vec::new());
+        thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((_, button)) = buttons.get(index) else {
+                            break;
+                        };
+                        let answer = playground.evaluate(&button.code, &edition);
+                        answers.lock().unwrap().push((index, answer));
+                    }
+                });
+            }
+        });
+        let mut answers = answers.into_inner().unwrap();
+        answers.sort_by_key(|(index, _)| *index);
+        buttons
+            .into_iter()
+            .zip(answers)
+            .map(|((name, button), (_, answer))| Answered {
+                name,
+                button,
+                answer,
+            })
+            .collect()
+    })
+}
+
 impl Playground {
     /// A playground offering the crates of `built`, keeping compiled
     /// programs in `cache`.
@@ -107,6 +194,7 @@ impl Playground {
             cache: cache.to_owned(),
             rustc_version: String::from_utf8_lossy(&rustc.stdout).into(),
             compiling: Mutex::new(()),
+            answers: Mutex::default(),
         })
     }
 
@@ -147,8 +235,21 @@ impl Playground {
         Ok(binary)
     }
 
-    /// What `/evaluate.json` answers for `code` in `edition`.
+    /// What `/evaluate.json` answers for `code` in `edition`: the answer
+    /// of its one run in this process.
     pub fn evaluate(&self, code: &str, edition: &str) -> Evaluation {
+        let slot = Arc::clone(
+            self.answers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(self.key(code, edition))
+                .or_default(),
+        );
+        slot.get_or_init(|| self.compile_and_run(code, edition))
+            .clone()
+    }
+
+    fn compile_and_run(&self, code: &str, edition: &str) -> Evaluation {
         let binary = match self.compile(code, edition) {
             Ok(binary) => binary,
             Err(errors) => return Evaluation::failure(errors),
@@ -244,7 +345,6 @@ impl Drop for Server {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use book_tools::programs;
 
     fn playground() -> (tempfile::TempDir, Playground) {
         let cache = tempfile::tempdir().unwrap();

@@ -12,19 +12,11 @@ use book_tools::process::{self, isolate_network, without_colors};
 use book_tools::programs::{self, project};
 use book_tools::project::into_result;
 use book_tools::{
-    Problem, claims, exercises, includes, links, mdbook_test, playground,
-    run_locally, search_index, stages,
+    Problem, claims, exercises, includes, links, mdbook_test, run_locally,
+    search_index, stages,
 };
-use built_book::built_book;
-use playground_standin::Playground;
-
-#[path = "support/built_book.rs"]
-mod built_book;
-
-// Only its compiler and runner are used here, not its server.
-#[allow(dead_code)]
-#[path = "support/playground_standin.rs"]
-mod playground_standin;
+use crate::support::built_book::built_book;
+use crate::support::playground_standin::{self, Answered};
 
 fn assert_no_problems(problems: Vec<Problem>) {
     if let Err(error) = into_result(problems) {
@@ -151,6 +143,7 @@ fn check_all<T: Sync>(
 /// network of its own: the book's servers all listen on port 8000).
 #[test]
 fn mdbook_test_passes() {
+    programs::heavy_work_may_start();
     let project = project();
     let wrapper_dir = mdbook_test::prepare(&project).unwrap();
     check_all(&chapter_pages(), |chapter| {
@@ -179,48 +172,33 @@ fn mdbook_test_passes() {
 fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     let (run, dest) = built_book();
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
-    let project = project();
-    let edition = project.edition().unwrap();
-    // The stand-in the browser tests post to: the same crates, the same
-    // time limit, and programs compiled once for both test binaries.
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let playground =
-        Playground::new(programs::built(), &scratch.join("playground-standin"))
-            .unwrap();
-
-    let mut buttons = Vec::new();
-    for chapter in chapter_pages() {
-        let page = dest.join("html").join(chapter.with_extension("html"));
-        for button in playground::run_buttons(&page).unwrap() {
-            buttons.push((
-                format!("{} Run button {}", chapter.display(), button.index),
-                button,
-            ));
-        }
-    }
-    assert!(
-        !buttons.is_empty(),
-        "the built book has no Run button at all"
-    );
-
-    check_all(&buttons, |(name, button)| {
+    let edition = project().edition().unwrap();
+    let answered = playground_standin::answer_every_run_button(&dest.join("html"));
+    assert!(!answered.is_empty(), "the built book has no Run button at all");
+    let mut failures = Vec::new();
+    for Answered {
+        name,
+        button,
+        answer,
+    } in answered
+    {
         if button.edition.as_deref() != Some(edition.as_str()) {
-            return Err(format!("{name} sends edition {:?}", button.edition));
+            failures.push(format!("{name} sends edition {:?}", button.edition));
         }
-        let answer = playground.evaluate(&button.code, &edition);
-        match (answer.error, button.should_panic) {
-            (None, false) => Ok(()),
-            (Some(error), true) if error.contains("panicked at") => Ok(()),
-            (None, true) => Err(format!(
+        match (&answer.error, button.should_panic) {
+            (None, false) => {}
+            (Some(error), true) if error.contains("panicked at") => {}
+            (None, true) => failures.push(format!(
                 "{name} is should_panic, but runs without a panic on the \
                  Playground:\n{}",
                 answer.result
             )),
             (Some(error), _) => {
-                Err(format!("{name} fails on the Playground:\n{error}"))
+                failures.push(format!("{name} fails on the Playground:\n{error}"))
             }
         }
-    });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// Every exercise's solution is folded away on its page, in a closed

@@ -22,10 +22,7 @@ use book_tools::programs::{
     run_beside_others, rustc_errors, sorted_lines,
 };
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part1_futures::{
     self as promised, assert_every_start_before_every_end,

@@ -11,45 +11,53 @@
 //! skeptic tests are generated `#[ignore]`d so that they run only there).
 //!
 //! Run one chapter's blocks with
-//! `cargo test --test chapters -- --ignored part3_io`.
+//! `cargo test --test book -- --ignored chapters::part3_io`.
 
 use std::env;
 use std::process::Command;
 use std::time::Duration;
 
 use book_tools::process::{Running, isolate_network};
-use book_tools::programs::project;
+use book_tools::programs::{self, project};
 
 /// The stand-in for rustc that skeptic calls.
 const RUSTC_WITH_BOOK_EDITION: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/support/rustc-book-edition"
+    "/tests/book/support/rustc-book-edition"
 );
 
-/// Runs before the test harness starts any thread, which is what makes
-/// changing the environment and the network namespace sound here.
-#[ctor::ctor(unsafe)]
-fn prepare_to_run_the_book() {
+/// Prepares this process to run skeptic's tests: called before the test
+/// harness starts any thread, when the ignored tests (the blocks) are to
+/// run, which is what makes changing the environment sound here.
+///
+/// # Safety
+/// The process must be single-threaded.
+pub unsafe fn prepare_to_run_the_blocks() {
     let edition = project().edition().expect("book.toml names the edition");
-    // SAFETY: single-threaded, before main.
+    // SAFETY: single-threaded, as the caller promises.
     unsafe {
         // skeptic compiles with the compiler named by RUSTC; this one
         // swaps skeptic's edition (2021 at most) for the book's.
         env::set_var("BOOK_EDITION", &edition);
-        // A chapter's child process (see below) inherits all of this: the
-        // compiler to run must stay the real one, not this stand-in.
         if env::var_os("BOOK_REAL_RUSTC").is_none() {
             let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
             env::set_var("BOOK_REAL_RUSTC", rustc);
         }
         env::set_var("RUSTC", RUSTC_WITH_BOOK_EDITION);
         // The book's servers all listen on port 8000: a chapter's blocks
-        // run one at a time, in a network of their own, so that they
-        // collide neither with each other nor with anything else.
+        // run one at a time, in a network of their own (the caller's), so
+        // that they collide neither with each other nor with anything else.
         env::set_var("SKEPTIC_JOBS", "1");
-        book_tools::process::isolate_this_process()
-            .expect("a private network namespace for the book's servers");
     }
+}
+
+/// This test binary, running only the ignored tests that `filter` picks,
+/// in a network of its own.
+fn blocks_in_a_child(filter: &str) -> Running {
+    let mut command = Command::new(env::current_exe().unwrap());
+    command.args(["--ignored", filter]);
+    isolate_network(&mut command);
+    Running::spawn(command).unwrap()
 }
 
 include!(concat!(env!("OUT_DIR"), "/skeptic-tests.rs"));
@@ -57,14 +65,13 @@ include!(concat!(env!("OUT_DIR"), "/chapter-blocks.rs"));
 
 #[test]
 fn every_chapters_blocks_compile_and_run() {
+    programs::heavy_work_may_start();
     let children: Vec<_> = CHAPTER_BLOCKS
         .iter()
         .map(|&(chapter, blocks)| {
-            let mut command = Command::new(env::current_exe().unwrap());
             // The chapter's skeptic tests are named `<chapter>_line_<N>`.
-            command.args(["--ignored", &format!("{chapter}_line_")]);
-            isolate_network(&mut command);
-            (chapter, blocks, Running::spawn(command).unwrap())
+            let filter = format!("chapters::{chapter}_line_");
+            (chapter, blocks, blocks_in_a_child(&filter))
         })
         .collect();
     let mut failures = Vec::new();
@@ -101,6 +108,22 @@ mod compile_fail_blocks {
 /// a let chain is an error before edition 2024.
 #[test]
 fn blocks_are_compiled_with_the_books_edition() {
+    let filter = "chapters::a_let_chain_compiled_as_a_block";
+    let run = blocks_in_a_child(filter)
+        .finish(Duration::from_secs(120))
+        .unwrap();
+    assert!(
+        run.status.success() && run.stdout.contains("1 passed;"),
+        "a let chain did not compile as a block:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
+
+/// Run by `blocks_are_compiled_with_the_books_edition`, as a block is.
+#[test]
+#[ignore = "run in a process prepared for the blocks"]
+fn a_let_chain_compiled_as_a_block() {
     let program = "fn main() {\n    let x = Some(2);\n    if let Some(n) = x && n > 1 {\n        println!(\"{n}\");\n    }\n}\n";
     skeptic::rt::run_test(
         env!("CARGO_MANIFEST_DIR"),

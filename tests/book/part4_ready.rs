@@ -12,10 +12,7 @@ use std::time::Duration;
 use book_tools::process::Run;
 use book_tools::programs::{self, assert_takes_about, measure, run};
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part4_ready::{
     self as promised, CONNECTIONS, SLEEPS, handler_polls, turns,

@@ -16,10 +16,7 @@ use book_tools::programs::{
     self, assert_takes_about, listing_source, run, run_beside_others,
 };
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part4_epoll as promised;
 

@@ -10,10 +10,7 @@ use book_tools::exercises::{
 use book_tools::process::Run;
 use book_tools::programs;
 
-// Each test binary uses only its chapter's part of the module.
-#[allow(dead_code)]
-#[path = "support/promised_output.rs"]
-mod promised_output;
+use crate::support::promised_output;
 
 use promised_output::part4_exercises::{
     self as promised, permits_never_exceed_the_limit,
