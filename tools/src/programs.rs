@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -256,24 +256,5 @@ pub fn sorted_lines(text: &str) -> Vec<&str> {
 }
 
 /// Waits until process `pid` listens on TCP port `port` in its network,
-/// as the kernel reports in `/proc/PID/net/tcp`.
-pub fn wait_until_listening(pid: u32, port: u16, limit: Duration) {
-    let started = Instant::now();
-    let local = format!(":{port:04X}");
-    while started.elapsed() < limit {
-        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp"))
-            .unwrap_or_default();
-        // Columns: slot, local address, remote address, state (0A: LISTEN).
-        let listening = table.lines().any(|line| {
-            let columns: Vec<&str> = line.split_whitespace().collect();
-            columns.len() > 3
-                && columns[1].ends_with(&local)
-                && columns[3] == "0A"
-        });
-        if listening {
-            return;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    panic!("process {pid} did not listen on port {port} within {limit:?}");
-}
+/// as the kernel reports in `/proc/PID/net/tcp`; panics after `limit`.
+pub use book_process::wait_until_listening;

@@ -1,0 +1,203 @@
+//! A program under test while it runs ([`Running`]), killed if it is
+//! dropped before it ends (so that a failing test leaves nothing behind),
+//! and how it ran ([`Run`]): its status, output, wall-clock time, and the
+//! CPU time the kernel accounted to it.
+
+use std::io;
+use std::process::{ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::Child;
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub use crate::output::Output;
+use crate::output::{self, Collecting};
+use crate::{inspect, reap};
+
+/// How a program ran.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub wall: Duration,
+    /// User plus system time of the process and all its threads, from the
+    /// kernel's accounting (`wait4`), not estimated.
+    pub cpu: Duration,
+    /// The user-mode part of [`cpu`](Run::cpu).
+    pub cpu_user: Duration,
+    /// The kernel-mode part of [`cpu`](Run::cpu).
+    pub cpu_system: Duration,
+    /// How long its main thread was ready to run but waited for a core,
+    /// from the kernel's scheduler statistics (`/proc/PID/schedstat`).
+    pub waited_for_a_core: Duration,
+    /// Whether it was killed for running past its time limit.
+    pub timed_out: bool,
+}
+
+impl Run {
+    /// CPU time as a fraction of wall time: about 1 for a program that
+    /// keeps one core busy, near 0 for one that sleeps.
+    pub fn cpu_share(&self) -> f64 {
+        self.cpu.as_secs_f64() / self.wall.as_secs_f64()
+    }
+
+    /// How much of a core the program asked for: time on a core plus time
+    /// its main thread spent ready but waiting for one, as a fraction of
+    /// wall time. About 1 for a busy loop even on a machine so loaded that
+    /// it got half a core; near 0 for a program that sleeps.
+    pub fn core_demand(&self) -> f64 {
+        (self.cpu + self.waited_for_a_core).as_secs_f64()
+            / self.wall.as_secs_f64()
+    }
+}
+
+/// What a program reads on its standard input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Nothing: it reads the end at once.
+    Closed,
+    /// A pipe for the caller to write to ([`Running::take_stdin`]);
+    /// closing it tells the program to finish.
+    Piped,
+}
+
+/// A started program. Dropped before it has been waited for, it is
+/// killed and reaped.
+pub struct Running {
+    child: Child,
+    started: Instant,
+    output: Option<Collecting>,
+    reaped: bool,
+}
+
+impl Running {
+    /// Starts `command` with its output captured and nothing to read.
+    pub fn spawn(command: Command) -> io::Result<Running> {
+        Running::spawn_with(command, Output::Captured, Input::Closed)
+    }
+
+    /// Starts `command` with its output and input as given.
+    pub fn spawn_with(
+        mut command: Command,
+        output: Output,
+        input: Input,
+    ) -> io::Result<Running> {
+        command.stdin(match input {
+            Input::Closed => Stdio::null(),
+            Input::Piped => Stdio::piped(),
+        });
+        let files = output::prepare(&mut command, output)?;
+        let started = Instant::now();
+        let mut child = command.spawn()?;
+        let output = output::collect(&mut child, output, files);
+        Ok(Running {
+            child,
+            started,
+            output: Some(output),
+            reaped: false,
+        })
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The program's standard input, with [`Input::Piped`], once.
+    pub fn take_stdin(&mut self) -> Option<ChildStdin> {
+        self.child.stdin.take()
+    }
+
+    /// The program's standard output, with [`Output::StdoutPiped`], once.
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
+        self.child.stdout.take()
+    }
+
+    /// Sends `signal` to the program.
+    pub fn signal(&self, signal: libc::c_int) -> io::Result<()> {
+        // Not reaped before `finish`, so the pid is still the program's.
+        reap::signal(self.id(), signal)
+    }
+
+    /// Whether the program has exited (it is not reaped before `finish`,
+    /// so its `/proc` entry stays readable).
+    pub fn has_exited(&self) -> io::Result<bool> {
+        reap::has_exited(self.id())
+    }
+
+    /// Waits for the program to exit, killing it once `limit` has passed
+    /// since it started.
+    pub fn finish(mut self, limit: Duration) -> io::Result<Run> {
+        let deadline = self.started.checked_add(limit);
+        self.wait_and_reap(deadline)
+    }
+
+    /// Waits for the program to exit, killing it if it has not within
+    /// `within` from now.
+    pub fn finish_within(mut self, within: Duration) -> io::Result<Run> {
+        let deadline = Instant::now().checked_add(within);
+        self.wait_and_reap(deadline)
+    }
+
+    /// Stops a program that would run forever (a server).
+    pub fn kill(mut self) -> io::Result<Run> {
+        let _ = self.signal(libc::SIGKILL);
+        self.wait_and_reap(None)
+    }
+
+    fn wait_and_reap(&mut self, deadline: Option<Instant>) -> io::Result<Run> {
+        let pid = self.id();
+        let mut timed_out = false;
+        let mut waited_for_a_core = Duration::ZERO;
+        loop {
+            if self.has_exited()? {
+                // Read while the exited child is not reaped yet.
+                waited_for_a_core = inspect::scheduled(pid)
+                    .map(|s| s.waiting_for_a_core)
+                    .unwrap_or_default();
+                break;
+            }
+            if deadline.is_some_and(|deadline| Instant::now() > deadline) {
+                self.signal(libc::SIGKILL)?;
+                timed_out = true;
+                break;
+            }
+            thread::sleep(Duration::from_millis(2));
+        }
+        let reaped = reap::reap(pid)?;
+        self.reaped = true;
+        let wall = self.started.elapsed();
+        let output = self.output.take().expect("a program ends once");
+        let (stdout, stderr) = output.finish()?;
+        Ok(Run {
+            status: reaped.status,
+            stdout,
+            stderr,
+            wall,
+            cpu: reaped.user + reaped.system,
+            cpu_user: reaped.user,
+            cpu_system: reaped.system,
+            waited_for_a_core,
+            timed_out,
+        })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.reaped {
+            let _ = self.signal(libc::SIGKILL);
+            let _ = reap::reap(self.id());
+        }
+    }
+}
+
+/// Runs `command` to the end (or kills it after `limit`), measured.
+pub fn run_measured(command: Command, limit: Duration) -> io::Result<Run> {
+    Running::spawn(command)?.finish(limit)
+}
+
+/// Sends `signal` to process `pid`: a child of ours not yet reaped, or a
+/// process that cannot end meanwhile, so that the pid is still its.
+pub fn signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
+    reap::signal(pid, signal)
+}
