@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 
-use procfs::{Current, CpuInfo, LoadAverage, Meminfo};
+use procfs::{CpuInfo, Current, LoadAverage, Meminfo};
 
 /// A kernel setting (`/proc/sys/KEY`, e.g. `vm/max_map_count`), its
 /// whitespace as the kernel prints it, less the final newline.

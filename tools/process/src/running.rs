@@ -4,8 +4,8 @@
 //! CPU time the kernel accounted to it.
 
 use std::io;
-use std::process::{ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::process::Child;
+use std::process::{ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 

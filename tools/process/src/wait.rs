@@ -9,7 +9,11 @@ use crate::inspect;
 
 /// Polls `condition` until it holds; panics, naming `what`, once
 /// `within` has passed without it.
-pub fn wait_until(what: &str, within: Duration, mut condition: impl FnMut() -> bool) {
+pub fn wait_until(
+    what: &str,
+    within: Duration,
+    mut condition: impl FnMut() -> bool,
+) {
     wait_for(what, within, || condition().then_some(()))
 }
 
