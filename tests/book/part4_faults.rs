@@ -9,17 +9,19 @@
 //! CPU time from the kernel's accounting of that one process. Every wait
 //! is bounded in time, every loop in count.
 
-use std::collections::HashSet;
-use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::panic;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_tools::process::limits::limit_descriptors;
+use book_tools::process::{
+    Input, Output, Run, Running, inspect, wait_for, wait_until,
+};
 use book_tools::programs::{self, built, run_beside_others};
 
 use crate::support::promised_output;
@@ -46,19 +48,9 @@ fn sample_output(name: &str) -> String {
 /// leaves no server behind). Its output goes to files rather than pipes,
 /// so that a server that writes without pause never waits for a reader.
 struct Server {
-    child: Option<Child>,
-    stdout: File,
-    stderr: File,
+    running: Running,
     pid: u32,
     port: u16,
-}
-
-/// How a server ended, and what it printed.
-#[derive(Debug)]
-struct Ended {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
 }
 
 impl Server {
@@ -69,138 +61,68 @@ impl Server {
         let mut command = Command::new(built().program(program));
         command.arg("127.0.0.1:0");
         if let Some(limit) = descriptors {
-            let limit = libc::rlimit {
-                rlim_cur: limit,
-                rlim_max: limit,
-            };
-            // SAFETY: runs in the forked child before exec and makes one
-            // system call, which is async-signal-safe.
-            unsafe {
-                command.pre_exec(move || {
-                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) < 0 {
-                        return Err(io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
-            }
+            limit_descriptors(&mut command, limit);
         }
-        let stdout = tempfile::tempfile().unwrap();
-        let stderr = tempfile::tempfile().unwrap();
-        command
-            .stdin(Stdio::null())
-            .stdout(stdout.try_clone().unwrap())
-            .stderr(stderr.try_clone().unwrap());
-        let child = command.spawn().unwrap();
-        let pid = child.id();
-        let mut server = Server {
-            child: Some(child),
-            stdout,
-            stderr,
-            pid,
-            port: 0,
-        };
-        server.port = listening_port(pid);
-        server
+        let running =
+            Running::spawn_with(command, Output::Files, Input::Closed).unwrap();
+        let pid = running.id();
+        let port =
+            wait_for(&format!("process {pid} to listen"), PATIENCE, || {
+                inspect::listening_port(pid)
+            });
+        Server { running, pid, port }
     }
 
     fn signal(&self, signal: libc::c_int) {
-        // SAFETY: the child is not reaped before `finish`, so the pid is
-        // still ours.
-        let result = unsafe { libc::kill(self.pid as libc::pid_t, signal) };
-        assert_eq!(result, 0, "{}", io::Error::last_os_error());
+        self.running.signal(signal).unwrap();
     }
 
     /// Sends SIGTERM and waits for the server to exit.
-    fn stop(self) -> Ended {
+    fn stop(self) -> Run {
         self.signal(libc::SIGTERM);
         self.finish()
     }
 
     /// Waits for a server that is expected to exit by itself, killing it
     /// if it has not after [`PATIENCE`].
-    fn finish(mut self) -> Ended {
-        let started = Instant::now();
-        while !self.has_exited() && started.elapsed() < PATIENCE {
-            thread::sleep(Duration::from_millis(5));
-        }
-        self.end()
-    }
-
-    fn kill(mut self) -> Ended {
-        self.end()
+    fn finish(self) -> Run {
+        self.running.finish_within(PATIENCE).unwrap()
     }
 
     /// Kills the server unless it has exited, reaps it, and reads its
     /// output.
-    fn end(&mut self) -> Ended {
-        let mut child = self.child.take().unwrap();
-        if !self.has_exited() {
-            let _ = child.kill();
-        }
-        let status = child.wait().unwrap();
-        let read = |file: &mut File| {
-            let mut bytes = Vec::new();
-            file.seek(SeekFrom::Start(0)).unwrap();
-            file.read_to_end(&mut bytes).unwrap();
-            String::from_utf8_lossy(&bytes).into_owned()
-        };
-        Ended {
-            status,
-            stdout: read(&mut self.stdout),
-            stderr: read(&mut self.stderr),
-        }
-    }
-
-    /// The process's state letter from `/proc/PID/stat`: `S` while it
-    /// sleeps in a system call, `Z` once it has exited.
-    fn state(&self) -> char {
-        let stat = fs::read_to_string(format!("/proc/{}/stat", self.pid))
-            .unwrap_or_default();
-        // The name in parentheses may hold spaces; the state follows it.
-        let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
-        after_name.chars().next().unwrap_or('?')
+    fn kill(self) -> Run {
+        self.running.kill().unwrap()
     }
 
     /// Waits until the server sleeps (its loop sleeps only in
     /// `epoll_wait`), or has exited.
     fn wait_until_asleep_or_gone(&self) {
-        let started = Instant::now();
-        while !matches!(self.state(), 'S' | 'Z') {
-            assert!(started.elapsed() < PATIENCE, "server never slept");
-            thread::sleep(Duration::from_millis(1));
-        }
+        wait_until("the server to sleep", PATIENCE, || {
+            matches!(inspect::state(self.pid).unwrap_or('?'), 'S' | 'Z')
+        });
     }
 
     fn has_exited(&self) -> bool {
-        self.state() == 'Z'
+        self.running.has_exited().unwrap()
     }
 
     fn open_descriptors(&self) -> usize {
-        fs::read_dir(format!("/proc/{}/fd", self.pid))
-            .unwrap()
-            .count()
-    }
-
-    /// Time the server's thread spent on a core and waiting for one,
-    /// from the kernel's scheduler statistics, in nanoseconds.
-    fn scheduled(&self) -> (u64, u64) {
-        let stats = fs::read_to_string(format!("/proc/{}/schedstat", self.pid))
-            .unwrap();
-        let mut fields = stats.split_whitespace().map(|f| f.parse().unwrap());
-        (fields.next().unwrap(), fields.next().unwrap())
+        inspect::open_descriptors(self.pid).unwrap()
     }
 
     /// Over one second: the server's CPU time as a share of the wall
     /// time, and its demand for a core (CPU time plus time waiting for a
     /// core), which a loaded machine does not lower.
     fn cpu_share_and_core_demand(&self) -> (f64, f64) {
-        let (cpu, waited) = self.scheduled();
+        let before = inspect::scheduled(self.pid).unwrap();
         let started = Instant::now();
         thread::sleep(SECOND);
-        let (cpu_after, waited_after) = self.scheduled();
+        let after = inspect::scheduled(self.pid).unwrap();
         let wall = started.elapsed().as_nanos() as f64;
-        let cpu = (cpu_after - cpu) as f64;
-        let waited = (waited_after - waited) as f64;
+        let cpu = (after.on_a_core - before.on_a_core).as_nanos() as f64;
+        let waited = (after.waiting_for_a_core - before.waiting_for_a_core)
+            .as_nanos() as f64;
         // Shown with `-- --nocapture`: what the claims are held to.
         eprintln!(
             "server {}: over {:.0} ms, CPU {:.0} ms, waited for a core \
@@ -224,51 +146,6 @@ impl Server {
         let mut stream = self.connect();
         writeln!(stream, "{size}").unwrap();
         stream
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// The port process `pid` listens on: the socket among its descriptors
-/// that `/proc/PID/net/tcp` lists as listening (state 0A).
-fn listening_port(pid: u32) -> u16 {
-    let started = Instant::now();
-    loop {
-        let sockets: HashSet<String> = fs::read_dir(format!("/proc/{pid}/fd"))
-            .into_iter()
-            .flatten()
-            .filter_map(|entry| fs::read_link(entry.ok()?.path()).ok())
-            .filter_map(|target| {
-                let target = target.to_str()?;
-                let inode = target.strip_prefix("socket:[")?;
-                Some(inode.trim_end_matches(']').to_owned())
-            })
-            .collect();
-        let table = fs::read_to_string(format!("/proc/{pid}/net/tcp"))
-            .unwrap_or_default();
-        // Columns: slot, local address, remote address, state, ..., inode.
-        for line in table.lines().skip(1) {
-            let columns: Vec<&str> = line.split_whitespace().collect();
-            if columns.len() > 9
-                && columns[3] == "0A"
-                && sockets.contains(columns[9])
-            {
-                let (_, port) = columns[1].split_once(':').unwrap();
-                return u16::from_str_radix(port, 16).unwrap();
-            }
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "process {pid} did not listen within {PATIENCE:?}"
-        );
-        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -310,7 +187,7 @@ fn reset_on_close(stream: &TcpStream) {
 }
 
 /// The stats line the server printed last: "<state>: A accepted, ...".
-fn last_report(run: &Ended) -> &str {
+fn last_report(run: &Run) -> &str {
     run.stdout.lines().last().unwrap_or_default()
 }
 
@@ -547,14 +424,7 @@ fn a_reset_peer_fails_only_its_own_connection_of(program: &str) {
 fn rust_programs_ignore_sigpipe() {
     for program in ["part4-fragile-server", "part4-sturdy-server"] {
         let server = Server::start(program, None);
-        let status =
-            fs::read_to_string(format!("/proc/{}/status", server.pid)).unwrap();
-        let ignored = status
-            .lines()
-            .find_map(|line| line.strip_prefix("SigIgn:"))
-            .unwrap()
-            .trim();
-        let ignored = u64::from_str_radix(ignored, 16).unwrap();
+        let ignored = inspect::ignored_signals(server.pid).unwrap();
         assert_ne!(
             ignored & (1 << (libc::SIGPIPE - 1)),
             0,
@@ -626,11 +496,9 @@ fn server_out_of_descriptors(
     assert!(free > 0, "no descriptor left for a connection");
     let silent: Vec<TcpStream> =
         (0..free + 1).map(|_| server.connect()).collect();
-    let started = Instant::now();
-    while server.open_descriptors() < DESCRIPTOR_LIMIT as usize {
-        assert!(started.elapsed() < PATIENCE, "the server never filled up");
-        thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the server to fill up", PATIENCE, || {
+        server.open_descriptors() >= DESCRIPTOR_LIMIT as usize
+    });
     let waiting = (0..2).map(|_| server.request(1000)).collect();
     (server, silent, waiting)
 }

@@ -1,12 +1,10 @@
 //! Running the book's programs under test: each in a network of its own,
 //! with its wall-clock and CPU time measured. The supervision itself is
-//! the `book-process` crate's, which the benchmarks share; this module
-//! keeps the names the tools and the tests use.
+//! the `book-process` crate's, which the benchmarks share: all of it is
+//! here, under the names the tools and the tests use (`Run`, `Running`,
+//! `run_measured`, `isolate_network`, `inspect`, `wait_until`, ...).
 
-pub use book_process::{
-    Run, Running, isolate_network, isolate_this_process, join_network_of,
-    run_measured,
-};
+pub use book_process::*;
 
 /// `text` without the terminal color codes some tools print even into a
 /// pipe, for readable failure messages.

@@ -91,9 +91,9 @@ fn solo_runs() -> &'static BTreeMap<&'static str, Run> {
 
 /// The run of a [`SOLO`] program, made before any heavy work began.
 pub fn solo_run(program: &str) -> &'static Run {
-    solo_runs().get(program).unwrap_or_else(|| {
-        panic!("{program} is not one of programs::SOLO")
-    })
+    solo_runs()
+        .get(program)
+        .unwrap_or_else(|| panic!("{program} is not one of programs::SOLO"))
 }
 
 /// Waits until the [`SOLO`] programs have run: called by each harness
