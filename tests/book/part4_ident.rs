@@ -7,19 +7,19 @@
 //! same file runs as a server in a network of its own, where a thread of
 //! this process joins it to play its clients.
 
-use std::fs::{self, File};
 use std::future::{Future, ready};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
 use std::pin::pin;
 use std::process::Command;
 use std::task::{Context, Poll, Waker};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use book_tools::process::{Running, isolate_network};
+use book_tools::process::limits::{self, raise_descriptor_limit_of};
+use book_tools::process::{
+    self, Running, in_network_of, inspect, isolate_network,
+};
 use book_tools::programs::{self, built, run, wait_until_listening};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
@@ -463,60 +463,16 @@ fn ident_server_finishes_in_well_under_a_second() {
     assert!(run.wall < SECOND, "{:?}", run.wall);
 }
 
-/// Raises this process's soft limit on open descriptors to the hard
-/// limit, and returns it.
-fn raise_descriptor_limit() -> io::Result<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is valid for the kernel to write to.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    limit.rlim_cur = limit.rlim_max;
-    // SAFETY: as above, for reading.
-    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(limit.rlim_max)
-}
-
 /// Starts `part4-ident-server serve IDLE_SECONDS` in a network of its own
 /// and waits until it listens.
 fn start_server(idle_seconds: &str) -> Running {
     let mut command = Command::new(built().program("part4-ident-server"));
     command.args(["serve", idle_seconds]);
     isolate_network(&mut command);
-    // SAFETY: get- and setrlimit are plain system calls, fine between
-    // fork and exec.
-    unsafe {
-        command.pre_exec(|| raise_descriptor_limit().map(drop));
-    }
+    raise_descriptor_limit_of(&mut command);
     let server = Running::spawn(command).unwrap();
     wait_until_listening(server.id(), IDENT_PORT, 30 * SECOND);
     server
-}
-
-/// Runs `work` on a thread that has joined the network of process `pid`.
-/// The sockets it opens belong to that network, and any thread may use
-/// them afterwards.
-fn in_network_of<T: Send>(pid: u32, work: impl FnOnce() -> T + Send) -> T {
-    let network = File::open(format!("/proc/{pid}/ns/net")).unwrap();
-    thread::scope(|scope| {
-        scope
-            .spawn(move || {
-                // SAFETY: `setns` moves only the calling thread; this
-                // process may enter it (see `prepare_the_process` in main.rs).
-                let joined = unsafe {
-                    libc::setns(network.as_raw_fd(), libc::CLONE_NEWNET)
-                };
-                assert_eq!(joined, 0, "{}", io::Error::last_os_error());
-                work()
-            })
-            .join()
-            .unwrap()
-    })
 }
 
 /// A client of the server in process `pid`, with a time limit on reads.
@@ -692,45 +648,25 @@ const STALLED_CLIENTS: usize = 10_000;
 /// What the server may spend on each of them, in resident memory.
 const BYTES_PER_CLIENT: u64 = 4 * 1024;
 
-/// A field of `/proc/PID/status` in kibibytes, such as `VmRSS`.
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.trim().strip_suffix(" kB")?.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in:\n{status}"))
-}
-
 fn open_descriptors(pid: u32) -> usize {
-    fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
+    inspect::open_descriptors(pid).unwrap()
 }
 
 /// Whether the server has read everything its clients sent: no socket on
 /// its port has bytes waiting in its receive queue.
 fn all_read(pid: u32) -> bool {
-    let table = fs::read_to_string(format!("/proc/{pid}/net/tcp")).unwrap();
-    let port = format!(":{IDENT_PORT:04X}");
-    table.lines().skip(1).all(|line| {
-        let columns: Vec<&str> = line.split_whitespace().collect();
-        // Columns: slot, local address, remote, state, tx:rx queues.
-        !columns[1].ends_with(&port) || columns[4].ends_with(":00000000")
-    })
+    inspect::unread_bytes_on_port(pid, IDENT_PORT).unwrap() == 0
 }
 
 /// Waits until `done` holds, for at most a minute.
 fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < 60 * SECOND, "never: {what}");
-        thread::sleep(Duration::from_millis(5));
-    }
+    process::wait_until(what, 60 * SECOND, done);
 }
 
 #[test]
 fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
 {
-    let limit = raise_descriptor_limit().unwrap();
+    let limit = limits::raise_descriptor_limit().unwrap();
     let needed = STALLED_CLIENTS as u64 + 1000;
     if limit < needed {
         return programs::cannot_check(&format!(
@@ -742,7 +678,7 @@ fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
     // The first query starts the lookup's thread and loads the password
     // database: memory that does not grow with the clients.
     assert_serves_a_new_client(pid);
-    let before = status_kib(pid, "VmRSS");
+    let before = inspect::resident_kib(pid).unwrap();
     let descriptors = open_descriptors(pid);
     let started = Instant::now();
 
@@ -768,8 +704,8 @@ fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
     let connected = started.elapsed();
 
     let took = assert_serves_a_new_client(pid);
-    let rss = status_kib(pid, "VmRSS");
-    let peak = status_kib(pid, "VmHWM");
+    let rss = inspect::resident_kib(pid).unwrap();
+    let peak = inspect::peak_resident_kib(pid).unwrap();
     let per_client = |kib: u64| (kib - before) * 1024 / STALLED_CLIENTS as u64;
     eprintln!(
         "{STALLED_CLIENTS} stalled clients, connected in {connected:?}: \
