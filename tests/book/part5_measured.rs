@@ -22,11 +22,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use book_tools::assemble::{assemble, library_text};
+use book_tools::process::{
+    self, Input, Output, Running, inspect, wait_for, wait_until,
+};
 use book_tools::programs::{self, project};
 use book_tools::stages;
 use book_tools::strace::Counted;
@@ -785,8 +788,8 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
         .arg(&summary)
         .arg(programs::bench_harness())
         .args(["server", contender, "echo"]);
-    let (mut traced, address) = spawn_listening(command);
-    let server = traced.server_pid();
+    let (traced, address) = spawn_listening(command);
+    let server = server_under(&traced);
 
     let mut client = TcpStream::connect(&address).unwrap();
     client
@@ -803,56 +806,39 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
     wait_until_in_epoll_wait(server);
     // Killing the server ends strace: it writes its summary, then ends as
     // its tracee did, killed.
-    // SAFETY: `kill` takes no pointers.
-    assert_eq!(unsafe { libc::kill(server as i32, libc::SIGKILL) }, 0);
-    traced.0.wait().unwrap();
+    process::running::signal(server, libc::SIGKILL).unwrap();
+    traced.finish(Duration::MAX).unwrap();
     let text = std::fs::read_to_string(&summary).unwrap();
     book_tools::strace::counted(&text, "recvfrom")
         .unwrap_or_else(|| panic!("no recvfrom in strace's summary:\n{text}"))
 }
 
-/// A child process (strace and the server under it, or a server alone),
-/// killed if the test fails first.
-struct KilledOnDrop(Child);
-
-impl KilledOnDrop {
-    /// The server: strace's only child.
-    fn server_pid(&self) -> u32 {
-        let children = format!("/proc/{0}/task/{0}/children", self.0.id());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let text = std::fs::read_to_string(&children).unwrap();
-            if let Some(pid) = text.split_whitespace().next() {
-                return pid.parse().unwrap();
-            }
-            assert!(Instant::now() < deadline, "strace started no server");
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
+/// The server under strace: strace's only child.
+fn server_under(strace: &Running) -> u32 {
+    wait_for(
+        "strace to start the server",
+        Duration::from_secs(10),
+        || {
+            let children = inspect::children(strace.id()).unwrap();
+            children.first().copied()
+        },
+    )
 }
 
 /// Starts `command`, a harness server or strace running one, and reads the
 /// address the server prints first: `listening on 127.0.0.1:PORT`, a port
-/// the kernel chose.
-fn spawn_listening(mut command: Command) -> (KilledOnDrop, String) {
-    command.stdout(Stdio::piped());
-    let spawned = command.spawn();
-    let mut child = KilledOnDrop(
-        spawned.unwrap_or_else(|e| panic!("starting {command:?}: {e}")),
-    );
+/// the kernel chose. The process is killed if the test fails first.
+fn spawn_listening(command: Command) -> (Running, String) {
+    let shown = format!("{command:?}");
+    let spawned =
+        Running::spawn_with(command, Output::StdoutPiped, Input::Closed);
+    let mut child = spawned.unwrap_or_else(|e| panic!("starting {shown}: {e}"));
     let mut first_line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
+    BufReader::new(child.take_stdout().unwrap())
         .read_line(&mut first_line)
         .unwrap();
     let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
     (child, address)
-}
-
-impl Drop for KilledOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Waits until the main thread of process `pid` sleeps in `epoll_wait`
@@ -864,20 +850,14 @@ fn wait_until_in_epoll_wait(pid: u32) {
     let waits = [libc::SYS_epoll_wait, libc::SYS_epoll_pwait];
     #[cfg(not(target_arch = "x86_64"))]
     let waits = [libc::SYS_epoll_pwait];
-    let file = format!("/proc/{pid}/syscall");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(&file).unwrap_or_default();
-        let number = text.split_whitespace().next().unwrap_or("");
-        if waits.iter().any(|n| number == n.to_string()) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server never went back to epoll_wait (now: {text:?})"
-        );
-        std::thread::sleep(Duration::from_micros(100));
-    }
+    wait_until(
+        "the server to go back to epoll_wait",
+        Duration::from_secs(10),
+        || {
+            inspect::sleeping_in_system_call(pid)
+                .is_some_and(|call| waits.contains(&call))
+        },
+    );
 }
 
 #[test]
@@ -908,7 +888,7 @@ fn part_fours_runtime_reads_twice_per_message_and_the_tuned_one_once() {
 }
 
 /// The harness's echo server with `contender`, and its address.
-fn start_echo_server(contender: &str) -> (KilledOnDrop, String) {
+fn start_echo_server(contender: &str) -> (Running, String) {
     let mut command = Command::new(programs::bench_harness());
     command.args(["server", contender, "echo"]);
     spawn_listening(command)
@@ -917,19 +897,13 @@ fn start_echo_server(contender: &str) -> (KilledOnDrop, String) {
 /// Sends `signal` to process `pid` and waits until it has stopped (`T` in
 /// `/proc/PID/stat`) or goes on, as the signal asks.
 fn signal_and_wait(pid: u32, signal: libc::c_int, stopped: bool) {
-    // SAFETY: `kill` takes no pointers.
-    assert_eq!(unsafe { libc::kill(pid as i32, signal) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
-        // `PID (NAME) STATE ...`
-        let state = stat.unwrap().rsplit(") ").next().unwrap().to_owned();
-        if state.starts_with('T') == stopped {
-            return;
-        }
-        assert!(Instant::now() < deadline, "state {state}");
-        std::thread::sleep(Duration::from_micros(100));
-    }
+    process::running::signal(pid, signal).unwrap();
+    let what = if stopped { "to stop" } else { "to go on" };
+    wait_until(
+        &format!("process {pid} {what}"),
+        Duration::from_secs(10),
+        || (inspect::state(pid).unwrap() == 'T') == stopped,
+    );
 }
 
 #[test]
@@ -939,7 +913,7 @@ fn a_short_read_after_the_peer_closed_still_finds_the_end() {
         || {
             for contender in ["book", "book-tuned"] {
                 let (server, address) = start_echo_server(contender);
-                let pid = server.0.id();
+                let pid = server.id();
                 let mut client = TcpStream::connect(&address).unwrap();
                 client
                     .set_read_timeout(Some(Duration::from_secs(10)))
