@@ -9,13 +9,14 @@
 //! limits are checked only where `/proc` shows limits like the ones the
 //! chapter describes.
 
-use std::fs;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use book_tools::process::{Run, Running, isolate_network};
+use book_tools::process::{
+    Run, Running, inspect, isolate_network, limits, machine,
+};
 use book_tools::programs::{
     self, assert_takes_about, built, run_all_beside_others, run_beside_others,
 };
@@ -169,36 +170,24 @@ fn a_running_thread_adds_four_memory_mappings() {
     }
 }
 
-fn read_limit(path: &str) -> usize {
-    fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .trim()
-        .parse()
-        .unwrap()
+/// A kernel limit, `/proc/sys/KEY`.
+fn read_limit(key: &str) -> usize {
+    let limit = machine::sysctl_number(key)
+        .unwrap_or_else(|e| panic!("/proc/sys/{key}: {e}"));
+    usize::try_from(limit).unwrap_or(usize::MAX)
 }
 
 /// `ulimit -u`: how many processes and threads this user may have (the
 /// kernel does not hold root to it).
 fn max_user_processes() -> usize {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        return usize::MAX;
-    }
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid struct for the kernel to fill in.
-    let result = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut limit) };
-    assert_eq!(result, 0, "{}", std::io::Error::last_os_error());
-    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    limits::processes_this_user_may_have().unwrap()
 }
 
 #[test]
 fn too_many_threads_stops_at_the_limit_on_memory_mappings() {
-    let max_map_count = read_limit("/proc/sys/vm/max_map_count");
-    let pid_max = read_limit("/proc/sys/kernel/pid_max");
-    let threads_max = read_limit("/proc/sys/kernel/threads-max");
+    let max_map_count = read_limit("vm/max_map_count");
+    let pid_max = read_limit("kernel/pid_max");
+    let threads_max = read_limit("kernel/threads-max");
     // The chapter explains a machine where the mappings run out first:
     // one where the kernel allows more threads than a process can map
     // stacks for (two mappings at least per thread, joined or not).
@@ -258,18 +247,6 @@ fn ten_tasks_run_on_one_thread() {
     }
 }
 
-/// The number of threads process `pid` has, or `None` once it has exited
-/// (a zombie keeps its `/proc` entry until it is reaped).
-fn threads_of(pid: u32) -> Option<usize> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The state follows the command name, which is in parentheses.
-    let state = stat.rsplit_once(") ")?.1.chars().next()?;
-    if state == 'Z' || state == 'X' {
-        return None;
-    }
-    Some(fs::read_dir(format!("/proc/{pid}/task")).ok()?.count())
-}
-
 #[test]
 fn ten_tasks_process_never_has_a_second_thread() {
     let mut command = Command::new(built().program("intro-ten-tasks"));
@@ -278,7 +255,7 @@ fn ten_tasks_process_never_has_a_second_thread() {
     // Look at the process until it exits. It is not reaped before
     // `finish`, so its pid cannot be taken by another process meanwhile.
     let mut samples = Vec::new();
-    while let Some(threads) = threads_of(running.id()) {
+    while let Some(threads) = inspect::threads(running.id()) {
         samples.push(threads);
         thread::sleep(Duration::from_millis(5));
     }
