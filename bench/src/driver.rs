@@ -2,12 +2,14 @@
 //! C ...), each in fresh processes, and collects the data file.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::io::{self, BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_process::{Input, Output, Running, inspect, machine};
 use serde_json::Value;
 
 use crate::data::{Sample, Series, Settings};
@@ -359,17 +361,13 @@ fn served(
     limit: Duration,
     metrics: impl FnOnce(&Value, &mut BTreeMap<String, f64>),
 ) -> io::Result<Sample> {
-    let mut server = harness()
-        .arg("server")
-        .arg(contender)
-        .args(server_args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let server_errors = collect(server.stderr.take().unwrap());
+    let mut command = harness();
+    command.arg("server").arg(contender).args(server_args);
+    // Killed when dropped: on every way out of this function.
+    let mut server =
+        Running::spawn_with(command, Output::StdoutPiped, Input::Closed)?;
     let (lines, first) = mpsc::channel();
-    let stdout = server.stdout.take().unwrap();
+    let stdout = server.take_stdout().unwrap();
     thread::spawn(move || {
         let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
@@ -380,33 +378,20 @@ fn served(
             line["listening on ".len()..].trim().to_string()
         }
         other => {
-            let usage = reap(&mut server);
+            let status = server.kill().map(|run| run.status.into_raw());
             return Ok(failed(format!(
-                "server did not start: {other:?} {:?}",
-                usage.map(|u| u.status)
+                "server did not start: {other:?} {status:?}"
             )));
         }
     };
-    let tcp_before = tcp_counters();
-    let load = harness()
-        .arg("load")
-        .arg(&load_args[0])
-        .arg(&address)
-        .args(&load_args[1..])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut load = match load {
-        Ok(load) => load,
-        Err(e) => {
-            reap(&mut server)?;
-            return Err(e);
-        }
-    };
-    let load_errors = collect(load.stderr.take().unwrap());
+    let tcp_before = machine::tcp_counters();
+    let mut command = harness();
+    command.arg("load").arg(&load_args[0]).arg(&address);
+    command.args(&load_args[1..]);
+    let mut load =
+        Running::spawn_with(command, Output::StdoutPiped, Input::Piped)?;
     let (lines, from_load) = mpsc::channel();
-    let stdout = load.stdout.take().unwrap();
+    let stdout = load.take_stdout().unwrap();
     thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
@@ -426,27 +411,31 @@ fn served(
         let left = limit.saturating_sub(began.elapsed());
         match from_load.recv_timeout(left) {
             Ok(line) if line.trim() == "measuring" => {
-                window_start = cpu_time(server.id());
+                window_start = inspect::cpu_time(server.id()).ok();
             }
             Ok(line) => {
-                window_end = cpu_time(server.id());
+                window_end = inspect::cpu_time(server.id()).ok();
                 result = Some(line);
             }
             Err(_) => break,
         }
     }
-    let tcp_after = tcp_counters();
+    let tcp_after = machine::tcp_counters();
     // Peak RSS from the kernel's account of the server's memory, read
     // before it dies: `ru_maxrss` of a child also counts the memory of the
     // process it was forked from, before it ran this program.
-    let peak_rss_kib = status_kib(server.id(), "VmHWM");
+    let peak_rss_kib = inspect::peak_resident_kib(server.id()).ok();
     // Closing its stdin lets the load generator close its connections and
     // exit.
-    drop(load.stdin.take());
-    let load_status = wait_at_most(&mut load, Duration::from_secs(30));
-    let usage = reap(&mut server)?;
-    let errors = server_errors.join().unwrap_or_default();
-    let load_stderr = load_errors.join().unwrap_or_default();
+    drop(load.take_stdin());
+    let load_run = load.finish_within(Duration::from_secs(30));
+    let load_status = load_run.as_ref().map(|run| run.status);
+    let load_stderr = load_run
+        .as_ref()
+        .map(|run| first_chars(&run.stderr))
+        .unwrap_or_default();
+    let server = server.kill()?;
+    let errors = first_chars(&server.stderr);
     let load: Value = match result.as_deref().map(serde_json::from_str) {
         Some(Ok(value)) => value,
         other => {
@@ -461,14 +450,14 @@ fn served(
     let mut m = BTreeMap::new();
     match (window_start, window_end) {
         (Some(start), Some(end)) => {
-            m.insert("server_cpu_s".into(), end.total_s - start.total_s);
+            let total = (end.total - start.total).as_secs_f64();
+            m.insert("server_cpu_s".into(), total);
             // The kernel splits user and system time by sampling, a tick
             // at a time; the split is scaled to the exact total, as the
             // kernel scales its own.
-            let user = end.user_ticks - start.user_ticks;
-            let system = end.system_ticks - start.system_ticks;
+            let user = (end.user_ticks - start.user_ticks) as f64;
+            let system = (end.system_ticks - start.system_ticks) as f64;
             if user + system > 0.0 {
-                let total = end.total_s - start.total_s;
                 m.insert(
                     "server_user_s".into(),
                     total * user / (user + system),
@@ -480,9 +469,11 @@ fn served(
             }
         }
         _ => {
-            m.insert("server_user_s".into(), usage.user_s);
-            m.insert("server_system_s".into(), usage.system_s);
-            m.insert("server_cpu_s".into(), usage.user_s + usage.system_s);
+            let user = server.cpu_user.as_secs_f64();
+            let system = server.cpu_system.as_secs_f64();
+            m.insert("server_user_s".into(), user);
+            m.insert("server_system_s".into(), system);
+            m.insert("server_cpu_s".into(), user + system);
         }
     }
     if let Some(peak) = peak_rss_kib {
@@ -518,7 +509,9 @@ fn served(
 /// One run of a benchmark that needs no server (wake-up, memory).
 fn alone(args: &[&str], limit: Duration, names: &[&str]) -> io::Result<Sample> {
     let mut m = BTreeMap::new();
-    match harness().args(args).finish(limit) {
+    let mut command = harness();
+    command.args(args);
+    match command.finish(limit) {
         Ok(value) => {
             copy(&value, &mut m, names);
             let outcome = match value.get("failure").and_then(Value::as_str) {
@@ -557,52 +550,30 @@ fn failed(outcome: String) -> Sample {
     }
 }
 
-/// Reads a pipe to the end on a thread of its own; keeps the first 20,000
-/// characters.
-fn collect(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut all = Vec::new();
-        let _ = pipe.read_to_end(&mut all);
-        let text = String::from_utf8_lossy(&all);
-        text.chars().take(20_000).collect()
-    })
+/// The first 20,000 characters of what a process wrote: enough to tell
+/// what went wrong, and no more in a data file.
+fn first_chars(text: &str) -> String {
+    text.chars().take(20_000).collect()
 }
 
 trait Finish {
     /// Runs the command with its stdout captured and parsed as JSON, killed
     /// if it runs past `limit`. A process killed by a signal or failing is
     /// an error that says so, with what it wrote to stderr.
-    fn finish(&mut self, limit: Duration) -> Result<Value, String>;
+    fn finish(self, limit: Duration) -> Result<Value, String>;
 }
 
 impl Finish for Command {
-    fn finish(&mut self, limit: Duration) -> Result<Value, String> {
-        let mut child = self
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+    fn finish(self, limit: Duration) -> Result<Value, String> {
+        let run = Running::spawn(self)
+            .and_then(|running| running.finish(limit))
             .map_err(|e| e.to_string())?;
-        let out = collect(child.stdout.take().unwrap());
-        let err = collect(child.stderr.take().unwrap());
-        let began = Instant::now();
-        let status = loop {
-            match child.try_wait().map_err(|e| e.to_string())? {
-                Some(status) => break status,
-                None if began.elapsed() > limit => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(format!("killed after the limit of {limit:?}"));
-                }
-                None => thread::sleep(Duration::from_millis(5)),
-            }
-        };
-        let (out, err) = (
-            out.join().unwrap_or_default(),
-            err.join().unwrap_or_default(),
-        );
+        if run.timed_out {
+            return Err(format!("killed after the limit of {limit:?}"));
+        }
+        let status = run.status;
+        let (out, err) = (first_chars(&run.stdout), first_chars(&run.stderr));
         if !status.success() {
-            use std::os::unix::process::ExitStatusExt;
             let how = match status.signal() {
                 Some(signal) => format!(
                     "killed by signal {signal} ({})",
@@ -642,138 +613,4 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGBUS => "SIGBUS",
         _ => "other",
     }
-}
-
-struct Usage {
-    status: i32,
-    user_s: f64,
-    system_s: f64,
-}
-
-/// A process's CPU time so far: the exact total, from the scheduler's
-/// account of each of its threads (`/proc/PID/task/*/schedstat`, in
-/// nanoseconds), and the kernel's sampled split into user and system
-/// time (`/proc/PID/stat`, in clock ticks).
-#[derive(Clone, Copy, Debug)]
-struct CpuTime {
-    total_s: f64,
-    user_ticks: f64,
-    system_ticks: f64,
-}
-
-fn cpu_time(pid: u32) -> Option<CpuTime> {
-    let mut total_ns = 0u64;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
-        let path = task.ok()?.path().join("schedstat");
-        // A thread that ended since the listing has nothing to add.
-        if let Ok(text) = std::fs::read_to_string(path) {
-            total_ns += text.split_whitespace().next()?.parse::<u64>().ok()?;
-        }
-    }
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name, in parentheses, may hold spaces: count fields
-    // from the last `)`. utime and stime are fields 14 and 15.
-    let fields: Vec<&str> =
-        stat[stat.rfind(')')? + 1..].split_whitespace().collect();
-    Some(CpuTime {
-        total_s: total_ns as f64 / 1e9,
-        user_ticks: fields.get(11)?.parse().ok()?,
-        system_ticks: fields.get(12)?.parse().ok()?,
-    })
-}
-
-/// TCP counters of this network namespace that tell of full queues:
-/// connections dropped because the accept queue was full
-/// (`listen_overflows`), all connections dropped at listen
-/// (`listen_drops`), SYN cookies sent because the SYN queue was full
-/// (`syncookies_sent`), and segments sent again (`tcp_retransmits`).
-fn tcp_counters() -> BTreeMap<String, f64> {
-    let mut counters = BTreeMap::new();
-    let wanted = [
-        ("TcpExt", "ListenOverflows", "listen_overflows"),
-        ("TcpExt", "ListenDrops", "listen_drops"),
-        ("TcpExt", "SyncookiesSent", "syncookies_sent"),
-        ("Tcp", "RetransSegs", "tcp_retransmits"),
-    ];
-    for file in ["/proc/net/netstat", "/proc/net/snmp"] {
-        let text = std::fs::read_to_string(file).unwrap_or_default();
-        // Each group is two lines: "Group: names..." then "Group: values".
-        let lines: Vec<&str> = text.lines().collect();
-        for pair in lines.chunks(2) {
-            let [names, values] = pair else { continue };
-            let (Some((group, names)), Some((_, values))) =
-                (names.split_once(": "), values.split_once(": "))
-            else {
-                continue;
-            };
-            for (name, value) in
-                names.split_whitespace().zip(values.split_whitespace())
-            {
-                for (g, n, key) in wanted {
-                    if g == group
-                        && n == name
-                        && let Ok(value) = value.parse::<f64>()
-                    {
-                        counters.insert(key.to_string(), value);
-                    }
-                }
-            }
-        }
-    }
-    counters
-}
-
-/// Waits for `child` for at most `limit`, then kills it.
-fn wait_at_most(
-    child: &mut Child,
-    limit: Duration,
-) -> io::Result<std::process::ExitStatus> {
-    let began = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
-        }
-        if began.elapsed() > limit {
-            child.kill()?;
-            return child.wait();
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// A field of `/proc/PID/status`, in KiB.
-fn status_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Kills a server and reaps it, with the kernel's account of its life:
-/// CPU time of all its threads, user and system, and its peak RSS.
-fn reap(server: &mut Child) -> io::Result<Usage> {
-    let pid = server.id() as libc::pid_t;
-    // SAFETY: `pid` is our child, not yet reaped, so the number is its.
-    unsafe { libc::kill(pid, libc::SIGKILL) };
-    let mut status = 0;
-    // SAFETY: all zeros is a valid `rusage`.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `status` and `usage` are valid for the call.
-        let result = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if result == pid {
-            break;
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Ok(Usage {
-        status,
-        user_s: seconds(usage.ru_utime),
-        system_s: seconds(usage.ru_stime),
-    })
 }

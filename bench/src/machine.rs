@@ -1,22 +1,15 @@
-//! The machine description recorded with every data file.
+//! The machine description recorded with every data file, from what
+//! `/proc` shows (read by `book-process`).
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use book_process::{limits, machine};
 
 use crate::data::Machine;
 
 pub fn describe() -> Machine {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu_model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")?
-                .split_once(':')
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into());
     let sysctl = [
         "net/core/somaxconn",
         "net/ipv4/tcp_max_syn_backlog",
@@ -27,36 +20,23 @@ pub fn describe() -> Machine {
     ]
     .into_iter()
     .map(|key| {
-        let value =
-            fs::read_to_string(format!("/proc/sys/{key}")).unwrap_or_default();
+        let value = machine::sysctl(key).unwrap_or_default();
         (
             key.replace('/', "."),
             value.split_whitespace().collect::<Vec<_>>().join(" "),
         )
     })
     .collect::<BTreeMap<_, _>>();
-    let memory_kib = fs::read_to_string("/proc/meminfo")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("MemTotal:")?
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0);
     Machine {
-        cpu_model,
+        cpu_model: machine::cpu_model().unwrap_or_else(|| "unknown".into()),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        kernel: fs::read_to_string("/proc/sys/kernel/osrelease")
-            .map(|s| format!("Linux {}", s.trim()))
+        kernel: machine::kernel_release()
+            .map(|release| format!("Linux {release}"))
             .unwrap_or_else(|_| "unknown".into()),
         rustc: env!("BENCH_RUSTC_VERSION").into(),
         tokio: env!("BENCH_TOKIO_VERSION").into(),
         date: utc_now(),
-        memory_kib,
+        memory_kib: machine::memory_kib().unwrap_or(0),
         nofile_limit: nofile_limit().0,
         sysctl,
         load_before: load_average(),
@@ -67,41 +47,18 @@ pub fn describe() -> Machine {
 
 /// The 1-minute load average.
 pub fn load_average() -> f64 {
-    fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0.0)
+    machine::load_average().unwrap_or(0.0)
 }
 
 /// (soft, hard) limits on open descriptors.
 pub fn nofile_limit() -> (u64, u64) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is valid for the call.
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    (limit.rlim_cur, limit.rlim_max)
+    limits::descriptor_limit().unwrap_or((0, 0))
 }
 
 /// Raises the soft limit on open descriptors to the hard limit: 10,000
 /// connections need more than the usual 1,024.
 pub fn raise_nofile_limit() -> io::Result<()> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is valid for both calls.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        limit.rlim_cur = limit.rlim_max;
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
+    limits::raise_descriptor_limit().map(drop)
 }
 
 /// Now, UTC, as `YYYY-MM-DDTHH:MM:SSZ` (the civil calendar from days since

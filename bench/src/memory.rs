@@ -12,6 +12,7 @@ use std::io;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use book_process::inspect;
 use serde_json::{Value, json};
 
 pub fn measure(
@@ -19,7 +20,7 @@ pub fn measure(
     count: usize,
     duration: Duration,
 ) -> io::Result<Value> {
-    let before = status_kib("VmRSS")?;
+    let before = resident_kib()?;
     let began = Instant::now();
     let mut spawned = count;
     let mut failure = None;
@@ -69,7 +70,7 @@ pub fn measure(
         }
     }
     let wall = began.elapsed().as_secs_f64();
-    let peak = status_kib("VmHWM")?;
+    let peak = peak_resident_kib()?;
     let grown = peak.saturating_sub(before) as f64 * 1024.0;
     Ok(json!({
         "kind": kind,
@@ -83,14 +84,12 @@ pub fn measure(
     }))
 }
 
-/// A field of `/proc/self/status`, in KiB.
-fn status_kib(field: &str) -> io::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| {
-            io::Error::other(format!("no {field} in /proc/self/status"))
-        })
+/// This process's resident memory now, in KiB (`VmRSS`).
+fn resident_kib() -> io::Result<u64> {
+    inspect::resident_kib(std::process::id())
+}
+
+/// The most resident memory this process has had, in KiB (`VmHWM`).
+fn peak_resident_kib() -> io::Result<u64> {
+    inspect::peak_resident_kib(std::process::id())
 }
