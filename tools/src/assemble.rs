@@ -20,6 +20,8 @@
 //! that a chapter's anchor can point into a module as well as into the
 //! program, and a problem names the line to fix.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -204,8 +206,47 @@ pub fn close_variant(project: &Project, name: &str) -> anyhow::Result<PathBuf> {
     Ok(diff_file)
 }
 
+thread_local! {
+    /// What [`assemble`] made while [`with_cache`] runs on this thread.
+    static ASSEMBLED: RefCell<Option<Cache>> = const { RefCell::new(None) };
+}
+
+/// Programs assembled so far, by project root and program.
+type Cache = HashMap<(PathBuf, PathBuf), Result<Assembled, Problem>>;
+
+/// Runs `work` with each program assembled at most once: for work during
+/// which no listing changes, such as preprocessing the book, which
+/// assembles a program for its figure, for the figure of the program
+/// that changes it, and for every include of it.
+pub fn with_cache<T>(work: impl FnOnce() -> T) -> T {
+    let outer = ASSEMBLED.with(|cache| cache.borrow_mut().replace(Cache::new()));
+    let result = work();
+    ASSEMBLED.with(|cache| *cache.borrow_mut() = outer);
+    result
+}
+
 /// Assembles `program` (relative to the project root).
 pub fn assemble(
+    project: &Project,
+    program: &Path,
+) -> Result<Assembled, Problem> {
+    let key = (project.root.clone(), program.to_path_buf());
+    let cached = ASSEMBLED.with(|cache| {
+        cache.borrow().as_ref().and_then(|cache| cache.get(&key).cloned())
+    });
+    if let Some(assembled) = cached {
+        return assembled;
+    }
+    let assembled = assemble_now(project, program);
+    ASSEMBLED.with(|cache| {
+        if let Some(cache) = cache.borrow_mut().as_mut() {
+            cache.insert(key, assembled.clone());
+        }
+    });
+    assembled
+}
+
+fn assemble_now(
     project: &Project,
     program: &Path,
 ) -> Result<Assembled, Problem> {

@@ -14,7 +14,7 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::figures::{self, Chapter, Settings};
 use crate::project::{PREPROCESSOR, into_result};
-use crate::{Project, includes};
+use crate::{Project, assemble, includes};
 
 pub struct Listings;
 
@@ -86,7 +86,8 @@ impl Preprocessor for Listings {
 /// Speaks mdBook's preprocessor protocol on stdin and stdout.
 pub fn run_as_command(input: impl Read, mut output: impl Write) -> Result<()> {
     let (ctx, book) = mdbook_preprocessor::parse_input(input)?;
-    let book = Listings.run(&ctx, book)?;
+    // No listing changes while the book is preprocessed.
+    let book = assemble::with_cache(|| Listings.run(&ctx, book))?;
     serde_json::to_writer(&mut output, &book)?;
     output.flush()?;
     Ok(())
