@@ -49,15 +49,12 @@ fn a_program_that_listens_is_waited_for() {
 
 #[test]
 fn descriptors_threads_and_memory_of_this_process() {
-    let before = inspect::open_descriptors(own_pid()).unwrap();
-    let file = std::fs::File::open("/proc/self/stat").unwrap();
-    // Other tests run beside this one and open files too.
-    assert!(inspect::open_descriptors(own_pid()).unwrap() >= 1);
-    drop(file);
-    assert!(before >= 3);
+    // Standard input, output and error at least.
+    assert!(inspect::open_descriptors(own_pid()).unwrap() >= 3);
     assert!(inspect::threads(own_pid()).unwrap() >= 1);
     let rss = inspect::resident_kib(own_pid()).unwrap();
-    assert!(rss > 0 && inspect::peak_resident_kib(own_pid()).unwrap() >= rss);
+    assert!(rss > 0);
+    assert!(inspect::peak_resident_kib(own_pid()).unwrap() >= rss);
     // Whatever the main thread is doing, it is not stopped or gone.
     assert!(matches!(inspect::state(own_pid()).unwrap(), 'R' | 'S'));
 }
