@@ -1,7 +1,7 @@
 //! The book in a real browser: every chapter page in light and dark mode,
 //! every Run button pressed and its output held to what the chapter
 //! promises (the claim tests' own predicates, from
-//! `tests/book/support/promised_output.rs`), Playground links, highlighted
+//! `tools/src/promised_output.rs`), Playground links, highlighted
 //! changes, exercises' solutions folded (and unfolded to be run), search,
 //! print, footnotes and edit links.
 //!
@@ -33,7 +33,7 @@ use crate::support::built_book::built_book;
 use crate::support::playground_standin;
 
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::promise_for;
 

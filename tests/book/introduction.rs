@@ -21,7 +21,7 @@ use book_tools::programs::{
     self, assert_takes_about, built, run_all_beside_others, run_beside_others,
 };
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::introduction::{
     assert_a_job_future_is_small,

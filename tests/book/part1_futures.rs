@@ -22,7 +22,7 @@ use book_tools::programs::{
     run_beside_others, rustc_errors, sorted_lines,
 };
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part1_futures::{
     self as promised, assert_every_start_before_every_end,

@@ -20,7 +20,7 @@ use book_tools::programs::{
     run_beside_others, rustc_errors,
 };
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part2_tasks::{
     self as promised, assert_each_job_polled_exactly_twice,

@@ -25,7 +25,7 @@ use book_tools::programs::{
     rustc_errors, wait_until_listening,
 };
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part3_io::{
     self as promised, assert_every_client_gets_its_start_and_end_lines,

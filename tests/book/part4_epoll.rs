@@ -16,7 +16,7 @@ use book_tools::programs::{
     self, assert_takes_about, listing_source, run, run_beside_others,
 };
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part4_epoll as promised;
 

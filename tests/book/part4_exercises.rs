@@ -10,7 +10,7 @@ use book_tools::exercises::{
 use book_tools::process::Run;
 use book_tools::programs;
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part4_exercises::{
     self as promised, permits_never_exceed_the_limit,

@@ -24,7 +24,7 @@ use book_tools::process::{
 };
 use book_tools::programs::{self, built, run_beside_others};
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 // The final runtime, from the listings library as Part Five's benchmarks
 // use it, for the one claim about the runtime itself rather than about a

@@ -24,7 +24,7 @@ use book_tools::programs::{self, built, run, wait_until_listening};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 // The ident server and its streams, from the listings library.
 use listings::ident::server::{

@@ -12,7 +12,7 @@ use std::time::Duration;
 use book_tools::process::Run;
 use book_tools::programs::{self, assert_takes_about, measure, run};
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part4_ready::{
     self as promised, CONNECTIONS, SLEEPS, handler_polls, turns,

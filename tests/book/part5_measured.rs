@@ -35,7 +35,7 @@ use book_tools::stages;
 use book_tools::strace::Counted;
 use serde_json::Value;
 
-use crate::support::promised_output;
+use book_tools::promised_output;
 
 use promised_output::part4_ident as promised;
 

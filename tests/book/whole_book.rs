@@ -2,6 +2,7 @@
 //! fragments resolve, every include names a real file and anchor, every
 //! claim is tied to a test, and `mdbook test` passes.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,6 +18,7 @@ use book_tools::{
 };
 use crate::support::built_book::built_book;
 use crate::support::playground_standin::{self, Answered};
+use book_tools::promised_output;
 
 fn assert_no_problems(problems: Vec<Problem>) {
     if let Err(error) = into_result(problems) {
@@ -198,6 +200,48 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
             }
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every program a Run button runs prints what its chapter promises: the
+/// sample output the chapter shows (`listings/<part>/output/<stem>.txt`),
+/// exactly, or for a program whose output varies from run to run, what
+/// its claims say of it (`support::promised_output`). A claim that a new
+/// listing prints what the chapter shows may name this test.
+#[test]
+fn every_run_button_prints_the_output_its_chapter_shows() {
+    let (run, dest) = built_book();
+    assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
+    let answered = playground_standin::answer_every_run_button(&dest.join("html"));
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for Answered { name, button, answer } in answered {
+        let Some(listing) = &button.listing else {
+            continue;
+        };
+        let (part, stem) = listing
+            .strip_prefix("listings/")
+            .and_then(|rest| rest.strip_suffix(".rs"))
+            .and_then(|rest| rest.split_once('/'))
+            .unwrap_or_else(|| panic!("{name}: a figure of {listing}"));
+        let sample = format!("listings/{part}/output/{stem}.txt");
+        if answer.error.is_some() || !project().root.join(&sample).is_file() {
+            continue;
+        }
+        let promise = promised_output::promise_for(listing);
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| {
+            promise(&answer.result)
+        })) {
+            let why = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("(a panic without a message)");
+            failures.push(format!("{name} ({listing}): {why}"));
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "no Run button runs a listing with a sample output");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -1,10 +1,11 @@
 //! `cargo book check CHAPTER`: everything about one chapter, each mistake
 //! at the file and line to fix, in seconds.
 //!
-//! Without `--run` it checks what a prose edit can break: the chapter's
+//! Without `--run` it checks what an edit usually breaks: the chapter's
 //! includes and anchors, its claim markers in both directions (each names
 //! a test of the chapter's test file, and each of those tests is named),
-//! and, on the book built afresh, its links and their fragments. With
+//! on the book built afresh its links and their fragments, and what the
+//! programs of its Run buttons print, held to the chapter's promise. With
 //! `--run` it also runs what the chapter shows: its claim tests (with the
 //! promised outputs), its code blocks, and `mdbook test` on the chapter.
 
@@ -15,7 +16,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::project::into_result;
-use crate::{Problem, Project, claims, includes, links, pinned, search_index};
+use crate::{Problem, Project, claims, includes, links, outputs, pinned};
+use crate::search_index;
 
 /// The chapter that `name` means: `part3-io`, `part3-io.md` or
 /// `src/part3-io.md`, relative to `src/`.
@@ -34,8 +36,9 @@ pub fn chapter_named(project: &Project, name: &str) -> Result<PathBuf> {
     bail!("no chapter {name}: the chapters are {}", known.join(", "))
 }
 
-/// The problems a prose edit to `chapter` can cause, found without running
-/// anything but `mdbook build` (into `target/book-check`).
+/// The problems an edit to `chapter` usually causes, found by `mdbook
+/// build` (into `target/book-check`) and by running the programs of its
+/// Run buttons (`outputs::check_page`).
 pub fn prose(project: &Project, chapter: &Path) -> Result<Vec<Problem>> {
     let chapter_file = Path::new("src").join(chapter);
     let test_file = claims::test_file(&claims::test_file_stem(chapter));
@@ -69,6 +72,10 @@ pub fn prose(project: &Project, chapter: &Path) -> Result<Vec<Problem>> {
     }
     search_index::rebuild(&html)?;
     problems.extend(links::check(project, &html)?.into_iter().filter(ours));
+    // What its Run buttons print: a changed program, or a sample output
+    // edited by hand, shows here in seconds.
+    let page = html.join(chapter.with_extension("html"));
+    problems.extend(outputs::check_page(project, &page)?);
     Ok(problems)
 }
 
@@ -78,7 +85,8 @@ pub fn chapter(project: &Project, chapter: &Path, run: bool) -> Result<()> {
     let started = Instant::now();
     into_result(prose(project, chapter)?)?;
     eprintln!(
-        "{}: includes, anchors, claim markers and links are right ({:.1?})",
+        "{}: includes, anchors, claim markers, links and Run buttons' \
+         outputs are right ({:.1?})",
         chapter.display(),
         started.elapsed()
     );

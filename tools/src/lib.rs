@@ -26,6 +26,7 @@ pub mod preprocessor;
 pub mod process;
 pub mod programs;
 pub mod project;
+pub mod promised_output;
 pub mod rendered;
 pub mod run_locally;
 pub mod search_index;

@@ -13,14 +13,19 @@
 //! says of it.
 
 use std::fs;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::process::{self, isolate_network};
-use crate::{Project, listings, run_locally};
+use crate::{Problem, Project, listings, playground, promised_output};
+use crate::run_locally;
 
 /// How long a program may run. The longest that end by themselves take
 /// about ten seconds; one that is still running then hangs by design.
@@ -109,6 +114,113 @@ pub fn make(project: &Project, part: Option<&str>) -> Result<()> {
          what their chapters say: cargo book check CHAPTER --run"
     );
     Ok(())
+}
+
+/// How long a program with a Run button may run here: the Playground's
+/// few seconds, with room for a busy machine.
+const RUN_BUTTON_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs every program that the built chapter `page` has a Run button for
+/// and a sample output of, four at a time, each in a network of its own,
+/// and holds what it prints to what its chapter promises
+/// ([`promised_output::promise_for`]). A changed output is reported at
+/// the sample's first line that the program no longer prints.
+pub fn check_page(project: &Project, page: &Path) -> Result<Vec<Problem>> {
+    let built = listings::build(project)?;
+    let bins = run_locally::bins_by_source(project)?;
+    let mut jobs = Vec::new();
+    for button in playground::run_buttons(page)? {
+        let Some(listing) = button.listing else {
+            continue;
+        };
+        let Some((part, stem)) = listing
+            .strip_prefix("listings/")
+            .and_then(|rest| rest.strip_suffix(".rs"))
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            continue;
+        };
+        let sample = format!("listings/{part}/output/{stem}.txt");
+        let bin = bins.get(&project.root.join(&listing));
+        if button.should_panic || !project.root.join(&sample).is_file() {
+            continue;
+        }
+        match bin {
+            Some(bin) => jobs.push((listing, sample, built.program(bin))),
+            None => bail!("{listing} is no bin of listings/Cargo.toml"),
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let problems = Mutex::new(Vec::new());
+    // A broken promise panics; it is reported below, at its line, and
+    // the default hook would print it once more with a backtrace.
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while let Some((listing, sample, bin)) =
+                    jobs.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    if let Some(problem) = check_run(listing, sample, bin) {
+                        problems.lock().unwrap().push(problem);
+                    }
+                }
+            });
+        }
+    });
+    panic::set_hook(hook);
+    let mut problems = problems.into_inner().unwrap();
+    problems.sort();
+    Ok(problems)
+}
+
+/// Runs `bin`, the program of `listing`, and holds its output to the
+/// chapter's promise; the problem with it, if any.
+fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
+    let mut command = Command::new(bin);
+    command.env_remove("RUST_BACKTRACE");
+    isolate_network(&mut command);
+    let run = match process::run_measured(command, RUN_BUTTON_LIMIT) {
+        Ok(run) => run,
+        Err(error) => {
+            return Some(Problem::new(listing, 1, format!("did not start: {error}")));
+        }
+    };
+    if run.timed_out || !run.status.success() {
+        let ended = if run.timed_out {
+            format!("still running after {RUN_BUTTON_LIMIT:?}")
+        } else {
+            run.status.to_string()
+        };
+        return Some(Problem::new(
+            listing,
+            1,
+            format!("{ended}, where its Run button must end well:\n{}", run.stderr),
+        ));
+    }
+    let promise = promised_output::promise_for(listing);
+    let kept = panic::catch_unwind(AssertUnwindSafe(|| promise(&run.stdout)));
+    let payload = kept.err()?;
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(a panic without a message)".into());
+    // `assert_is_the_sample` names the sample's line: `FILE:LINE: ...`.
+    let at_line = message
+        .strip_prefix(sample)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(line, rest)| Some((line.parse().ok()?, rest)));
+    Some(match at_line {
+        Some((line, rest)) => Problem::new(sample, line, rest.to_owned()),
+        None => Problem::new(
+            sample,
+            1,
+            format!("{listing} no longer prints what the chapter says: {message}"),
+        ),
+    })
 }
 
 #[cfg(test)]

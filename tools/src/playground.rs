@@ -24,6 +24,9 @@ pub struct RunButton {
     pub code: String,
     /// The block is `should_panic`: the program must panic.
     pub should_panic: bool,
+    /// The listing's file, `listings/<part>/<stem>.rs`, for a block in a
+    /// listing figure (its `data-file`).
+    pub listing: Option<String>,
 }
 
 pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
@@ -47,6 +50,9 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
                 .value()
                 .classes()
                 .any(|class| class == "should_panic"),
+            listing: figure_of(code)
+                .and_then(|figure| figure.value().attr("data-file"))
+                .map(str::to_owned),
         })
         .collect();
     Ok(buttons)
@@ -56,8 +62,7 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
 /// page loads (`theme/head.hbs`): the string it passes to
 /// `restoreListing`, in the same figure. `None` for a block without one.
 fn program_of(code: ElementRef) -> Option<String> {
-    let pre = ElementRef::wrap(code.parent()?)?;
-    let figure = ElementRef::wrap(pre.parent()?)?;
+    let figure = figure_of(code)?;
     let script = Selector::parse(":scope > script").unwrap();
     figure.select(&script).find_map(|script| {
         let call = script.text().collect::<String>();
@@ -71,6 +76,13 @@ fn program_of(code: ElementRef) -> Option<String> {
         let program = stream.next()?.ok()?;
         Some(program.strip_suffix('\n').unwrap_or(&program).to_owned())
     })
+}
+
+/// The element around the block `code` is in: its listing figure, if it
+/// has one.
+fn figure_of(code: ElementRef) -> Option<ElementRef> {
+    let pre = ElementRef::wrap(code.parent()?)?;
+    ElementRef::wrap(pre.parent()?)
 }
 
 #[cfg(test)]
@@ -96,6 +108,7 @@ mod tests {
         assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}");
         assert!(!buttons[0].should_panic);
         assert!(buttons[1].should_panic);
+        assert_eq!(buttons[0].listing, None);
     }
 
     #[test]
@@ -104,11 +117,12 @@ mod tests {
         let page = dir.path().join("p.html");
         fs::write(
             &page,
-            r#"<figure class="listing"><pre class="playground"><code class="language-rust edition2024">fn main() {}</code></pre>
+            r#"<figure class="listing" data-file="listings/p/show.rs"><pre class="playground"><code class="language-rust edition2024">fn main() {}</code></pre>
 <script>restoreListing(document.currentScript, "use std::fmt;\nfn main() {}\n\u003c/script>\n", 1, 2);</script></figure>"#,
         )
         .unwrap();
         let buttons = run_buttons(&page).unwrap();
         assert_eq!(buttons[0].code, "use std::fmt;\nfn main() {}\n</script>");
+        assert_eq!(buttons[0].listing.as_deref(), Some("listings/p/show.rs"));
     }
 }

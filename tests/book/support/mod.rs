@@ -1,6 +1,5 @@
-//! What several of the suite's modules share: the book built once, the
-//! Playground stand-in, and the outputs the chapters promise.
+//! What several of the suite's modules share: the book built once per run
+//! and the Playground stand-in.
 
 pub mod built_book;
 pub mod playground_standin;
-pub mod promised_output;
