@@ -53,7 +53,11 @@ fn prepare_the_process() {
     if blocks {
         // SAFETY: single-threaded, before main.
         unsafe { chapters::prepare_to_run_the_blocks() }
-    } else if std::env::var_os("RUST_TEST_THREADS").is_none() {
+    } else {
+        // A new run: what an earlier one could not check is forgotten.
+        book_tools::programs::forget_claims_not_checked();
+    }
+    if !blocks && std::env::var_os("RUST_TEST_THREADS").is_none() {
         // Most tests spend their time waiting for a program, a server or
         // the browser: more of them than cores run side by side.
         // SAFETY: single-threaded, before main.

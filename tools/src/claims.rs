@@ -201,6 +201,45 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
     Ok(problems)
 }
 
+/// What a run of the test suite verified: how many claim markers the
+/// chapters carry, and which of them name a test that could not check its
+/// claim on that run (`programs::cannot_check`, which writes them down in
+/// `programs::NOT_CHECKED_FILE`), with the reason.
+pub fn verified_on_last_run(project: &Project) -> Result<String> {
+    let record = project.root.join(crate::programs::NOT_CHECKED_FILE);
+    let not_checked: Vec<(String, String)> = fs::read_to_string(&record)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(test, why)| (test.to_owned(), why.to_owned()))
+        .collect();
+    let mut markers = Vec::new();
+    for chapter in project.chapters()? {
+        let chapter_file = Path::new("src").join(&chapter);
+        let text = project.read_chapter(&chapter)?;
+        markers.extend(markers_in(&chapter_file, &text).0);
+    }
+    let mut report = String::new();
+    let mut unverified = 0;
+    for marker in &markers {
+        let name = format!("{}::{}", marker.file, marker.test);
+        if let Some((_, why)) = not_checked.iter().find(|(test, _)| *test == name)
+        {
+            unverified += 1;
+            report += &format!(
+                "  {}:{}: not verified ({name}: {why})\n",
+                marker.chapter_file.display(),
+                marker.line
+            );
+        }
+    }
+    let verified = markers.len() - unverified;
+    Ok(format!(
+        "Claims verified on this run: {verified} of {}.\n{report}",
+        markers.len()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,11 +196,23 @@ pub fn assert_takes_about(run: &Run, sleeping: Duration) {
     assert!(run.wall < limit, "{:?} is not about {sleeping:?}", run.wall);
 }
 
+/// Where [`cannot_check`] writes down, for `cargo book test` to report,
+/// each claim test that could not check its claim on this run: one line
+/// each, `module::test<TAB>why`.
+pub const NOT_CHECKED_FILE: &str = "target/claims-not-checked.txt";
+
+/// Forgets the claims not checked by an earlier run: called once as the
+/// test suite starts.
+pub fn forget_claims_not_checked() {
+    let _ = fs::remove_file(project().root.join(NOT_CHECKED_FILE));
+}
+
 /// For a test that cannot check its claim on this machine (a kernel limit
 /// too low for it, say). Under CI (`CI` set) that fails the test: CI
 /// promises every claim checked. Elsewhere the test ends without checking,
-/// and says so on the terminal, outside the harness's capture: its claim
-/// is not verified on this run.
+/// says so on the terminal, outside the harness's capture, and writes it
+/// down in [`NOT_CHECKED_FILE`]: `cargo book test` then counts its claim
+/// as not verified on this run.
 pub fn cannot_check(why: &str) {
     if std::env::var_os("CI").is_some_and(|value| !value.is_empty()) {
         panic!("cannot check this claim on this machine, and CI must: {why}");
@@ -210,6 +222,13 @@ pub fn cannot_check(why: &str) {
         std::io::stderr(),
         "NOT CHECKED: {test}: {why}; its claim is not verified on this run"
     );
+    let record = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(project().root.join(NOT_CHECKED_FILE));
+    if let Ok(mut record) = record {
+        let _ = writeln!(record, "{test}\t{}", why.replace('\n', " "));
+    }
 }
 
 /// A program of `listings/` (`part3-io/x.rs`) as the book shows it and

@@ -32,8 +32,8 @@ use anyhow::{Context, Result, bail};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
 use book_tools::{
-    Project, actionlint, browser, check, install, links, mdbook_test, outputs,
-    preprocessor, strace,
+    Project, actionlint, browser, check, claims, install, links, mdbook_test,
+    outputs, preprocessor, strace,
 };
 
 fn main() -> ExitCode {
@@ -107,7 +107,14 @@ fn run(args: Vec<String>) -> Result<()> {
             let cargo = std::env::var_os("CARGO").unwrap_or("cargo".into());
             let mut test = Command::new(cargo);
             test.current_dir(&project.root).arg("test").args(rest);
-            exec(test)
+            let status = test.status().context("running cargo test")?;
+            // Which claims this run verified: a test that could not check
+            // its claim here passes, but its claim does not count.
+            eprint!("{}", claims::verified_on_last_run(&project)?);
+            if !status.success() {
+                std::process::exit(status.code().unwrap_or(1));
+            }
+            Ok(())
         }
         Some("assemble") => {
             match (rest.first().map(String::as_str), rest.get(1)) {
