@@ -89,7 +89,7 @@ async function openChapter(chapter, scheme) {
     return session;
 }
 
-describe('every chapter', { concurrency: 3 }, () => {
+describe('every chapter', { concurrency: 4 }, () => {
     before(() => assert.ok(chapters.length > 0, 'the sidebar lists no chapter'));
 
     // Two tests a chapter, each on a fresh page: light mode with all the

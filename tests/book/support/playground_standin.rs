@@ -118,7 +118,7 @@ pub struct Answered {
 
 /// Every Run button on the built book's chapter pages (in `html`), its
 /// program run once on the [`shared`] stand-in in the book's edition,
-/// four at a time (the programs mostly sleep, each in a network of its
+/// six at a time (the programs mostly sleep, each in a network of its
 /// own). Once per test process: the browser's pages then get these
 /// answers at once.
 pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
@@ -144,7 +144,7 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
         let next = AtomicUsize::new(0);
         let answers = Mutex::new(Vec::new());
         thread::scope(|scope| {
-            for _ in 0..4 {
+            for _ in 0..6 {
                 scope.spawn(|| {
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
