@@ -5,8 +5,8 @@
 //! This applies each diff and writes the result for `lib.rs` to include:
 //! the stage's `//!` docs to `<name>.md`, its code to `<name>.rs`.
 //!
-//! The book's assembler (`tools/src/assemble.rs`) applies the same diffs,
-//! with the same crate, for the page.
+//! The book's assembler (`tools/preprocessor/src/assemble.rs`) applies
+//! the same diffs, with the same crate, for the page.
 
 use std::fs;
 use std::path::Path;

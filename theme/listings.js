@@ -1,7 +1,7 @@
 // Listing figures in the browser. The build decides everything (which
-// lines changed, which listings run: tools/src/figures.rs); this script
-// only marks those lines, so CSS can highlight them, and adds an Edit
-// button that turns a listing into mdBook's editor. It runs after
+// lines changed, which listings run: tools/preprocessor/src/figures.rs);
+// this script only marks those lines, so CSS can highlight them, and adds
+// an Edit button that turns a listing into mdBook's editor. It runs after
 // mdBook's book.js, once highlight.js has coloured the code.
 'use strict';
 

@@ -15,7 +15,6 @@
 //! else the error says exactly what to install. The tests only look.
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -23,6 +22,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::Project;
+use crate::install::{self, Plan, can_use_apt, carry_out, on_path, say};
 
 /// Where Debian's `chromium` package puts the browser.
 pub const DEBIAN_CHROMIUM: &str = "/usr/bin/chromium";
@@ -72,16 +72,6 @@ pub fn ensure_installed(project: &Project) -> Result<Browser> {
         node,
         tests_dir,
     })
-}
-
-/// What to do about a program the tests need.
-#[derive(Debug, PartialEq)]
-pub(crate) enum Plan {
-    Use(PathBuf),
-    /// Install these Debian packages, then look for the program again.
-    Install(&'static [&'static str]),
-    /// It is missing and we may not install it: say what to install.
-    Fail(String),
 }
 
 /// `chromium` is `$CHROMIUM` or, unset, `debian`; only the latter can be
@@ -142,52 +132,6 @@ fn node_plan(found: Option<Node>, needed: u32, can_apt: bool) -> Plan {
     ))
 }
 
-/// Follows `plan`; after an installation, `look_again` must find the
-/// program.
-pub(crate) fn carry_out(
-    plan: Plan,
-    look_again: impl Fn() -> Result<Option<PathBuf>>,
-) -> Result<PathBuf> {
-    match plan {
-        Plan::Use(path) => Ok(path),
-        Plan::Fail(message) => bail!(message),
-        Plan::Install(packages) => {
-            crate::install::may_install(&packages.join(" "))?;
-            apt_install(packages)?;
-            look_again()?.with_context(|| {
-                format!(
-                    "apt-get installed {} but what the tests need is still \
-                     missing (too old a release?)",
-                    packages.join(" ")
-                )
-            })
-        }
-    }
-}
-
-/// Whether we may install Debian packages: as root, with apt-get.
-pub(crate) fn can_use_apt() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    root && on_path("apt-get").is_some()
-}
-
-fn apt_install(packages: &[&str]) -> Result<()> {
-    let install = [&["install", "-y", "--no-install-recommends"], packages];
-    for args in [vec!["update"], install.concat()] {
-        say(&format!("running apt-get {}", args.join(" ")));
-        let status = Command::new("apt-get")
-            .args(&args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .context("running apt-get")?;
-        if !status.success() {
-            bail!("apt-get {} failed ({status})", args.join(" "));
-        }
-    }
-    Ok(())
-}
-
 /// `node` on PATH, if it runs, and its major version.
 fn installed_node() -> Option<Node> {
     let path = on_path("node")?;
@@ -227,7 +171,7 @@ fn ensure_playwright(tests_dir: &Path) -> Result<()> {
     if installed_version.as_deref() == Some(pinned.as_str()) {
         return Ok(());
     }
-    crate::install::may_install(&format!("playwright-core {pinned}"))?;
+    install::may_install(&format!("playwright-core {pinned}"))?;
     say(&format!(
         "installing playwright-core {pinned} into {}/node_modules (npm ci)",
         tests_dir.display()
@@ -264,20 +208,6 @@ fn read_json(path: &Path) -> Result<Value> {
         .with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("parsing {}", path.display()))
-}
-
-/// The executable `name` as the shell would find it on PATH.
-pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
-/// Written to stderr directly, not with `eprintln!`, so that the test
-/// harness does not capture it: a first run waits here and should say why.
-fn say(message: &str) {
-    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 #[cfg(test)]

@@ -3,13 +3,18 @@
 //! `build` and `mdbook-test` install the pinned mdBook tools they run.
 //! Nothing else installs anything: the test suite only looks, and a tool
 //! it finds missing is an error that names the one command to run.
+//!
+//! How a missing program gets installed (a `Plan`, carried out with
+//! apt-get) lives here too: every module that installs (`browser.rs`,
+//! `strace.rs`, `actionlint.rs`, `pinned.rs`) calls this one, and this one
+//! calls none of them.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Result, bail};
-
-use crate::browser::{Plan, can_use_apt, carry_out, on_path};
+use anyhow::{Context, Result, bail};
 
 /// The command that installs everything.
 pub const COMMAND: &str = "cargo book install-tools";
@@ -63,6 +68,76 @@ pub fn shellcheck() -> Result<PathBuf> {
         &["shellcheck"],
         "the workflow tests check run: scripts",
     )
+}
+
+/// What to do about a program the tests need.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Plan {
+    Use(PathBuf),
+    /// Install these Debian packages, then look for the program again.
+    Install(&'static [&'static str]),
+    /// It is missing and we may not install it: say what to install.
+    Fail(String),
+}
+
+/// Follows `plan`; after an installation, `look_again` must find the
+/// program.
+pub(crate) fn carry_out(
+    plan: Plan,
+    look_again: impl Fn() -> Result<Option<PathBuf>>,
+) -> Result<PathBuf> {
+    match plan {
+        Plan::Use(path) => Ok(path),
+        Plan::Fail(message) => bail!(message),
+        Plan::Install(packages) => {
+            may_install(&packages.join(" "))?;
+            apt_install(packages)?;
+            look_again()?.with_context(|| {
+                format!(
+                    "apt-get installed {} but what the tests need is still \
+                     missing (too old a release?)",
+                    packages.join(" ")
+                )
+            })
+        }
+    }
+}
+
+/// Whether we may install Debian packages: as root, with apt-get.
+pub(crate) fn can_use_apt() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    root && on_path("apt-get").is_some()
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let install = [&["install", "-y", "--no-install-recommends"], packages];
+    for args in [vec!["update"], install.concat()] {
+        say(&format!("running apt-get {}", args.join(" ")));
+        let status = Command::new("apt-get")
+            .args(&args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .context("running apt-get")?;
+        if !status.success() {
+            bail!("apt-get {} failed ({status})", args.join(" "));
+        }
+    }
+    Ok(())
+}
+
+/// The executable `name` as the shell would find it on PATH.
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Written to stderr directly, not with `eprintln!`, so that the test
+/// harness does not capture it: a first run waits here and should say why.
+pub(crate) fn say(message: &str) {
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 #[cfg(test)]

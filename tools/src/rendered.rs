@@ -55,8 +55,8 @@ pub fn rendered_code_blocks(project: &Project) -> Result<Vec<RenderedBlock>> {
     if !book.config.contains_key(&declared) {
         bail!("book.toml must declare [{declared}] (to run before `links`)");
     }
-    // Replaces the `cargo book preprocess` command that book.toml names
-    // with the same preprocessor in-process: a build script cannot run cargo.
+    // Replaces the `book-preprocessor` command that book.toml names with
+    // the same preprocessor in-process: a build script cannot run cargo.
     book.with_preprocessor(Listings);
     let (rendered, _) = book.preprocess_book(&AsTest)?;
 

@@ -1,6 +1,6 @@
 // The runnable code blocks of a page (mdBook's `pre.playground`) and the
-// listing figures around them (tools/src/figures.rs), read once from the
-// page so that every check names a block the same way.
+// listing figures around them (tools/preprocessor/src/figures.rs), read
+// once from the page so that every check names a block the same way.
 
 /**
  * Every `pre.playground` of the page, in order: whether its Run button

@@ -1,8 +1,8 @@
-//! `cargo book preprocess`: an mdBook preprocessor that fails the build on
-//! the include problems `includes.rs` finds, then wraps every listing in
-//! its figure (`figures.rs`). `book.toml` runs it before mdBook's own
-//! `links` preprocessor, so it sees the directives as written, on the
-//! lines a contributor edits.
+//! The `listings` preprocessor (`main.rs` runs it for mdBook): fails the
+//! build on the include problems `includes.rs` finds, then wraps every
+//! listing in its figure (`figures.rs`). `book.toml` runs it before
+//! mdBook's own `links` preprocessor, so it sees the directives as
+//! written, on the lines a contributor edits.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

@@ -22,8 +22,10 @@
 //! cargo book variant open NAME   a variant stage (listings/src/NAME.diff)
 //!                                as a file of its own, to edit
 //! cargo book variant close NAME  its diff made again from that file
-//! cargo book preprocess          (run by mdBook: the include check)
 //! ```
+//!
+//! mdBook runs the book's preprocessor itself (`tools/preprocessor/`);
+//! this command does not.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -33,7 +35,7 @@ use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
 use book_tools::{
     Project, actionlint, browser, check, claims, install, links, mdbook_test,
-    outputs, preprocessor, strace,
+    outputs, strace,
 };
 
 fn main() -> ExitCode {
@@ -151,14 +153,6 @@ fn run(args: Vec<String>) -> Result<()> {
                 _ => bail!("usage: cargo book variant open|close NAME"),
             }
         }
-        Some("preprocess") => match rest.first().map(String::as_str) {
-            // mdBook asks whether a renderer is supported: all are.
-            Some("supports") => Ok(()),
-            _ => preprocessor::run_as_command(
-                std::io::stdin().lock(),
-                std::io::stdout().lock(),
-            ),
-        },
         _ => bail!(
             "usage: cargo book serve|build|test|check|outputs|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),

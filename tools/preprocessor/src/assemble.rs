@@ -49,14 +49,15 @@ static SIBLING_PATH: LazyLock<Regex> =
 static PART: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^\s*include!\("([^"]+)"\);\s*$"#).unwrap());
 
-/// The anchor markers mdBook looks for anywhere in a line.
-pub(crate) static ANCHOR_START: LazyLock<Regex> =
+/// The anchor markers mdBook looks for anywhere in a line. Public for
+/// `book-tools`, whose stage check reads the same anchors.
+pub static ANCHOR_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w-]+)").unwrap());
-pub(crate) static ANCHOR_END: LazyLock<Regex> =
+pub static ANCHOR_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ANCHOR_END:\s*([\w-]+)").unwrap());
 
 /// mdBook's anchor markers, which never reach the reader.
-pub(crate) static ANCHOR_MARKER: LazyLock<Regex> =
+pub static ANCHOR_MARKER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"ANCHOR(_END)?:\s*[\w-]+").unwrap());
 
 /// One line of an assembled program.
@@ -219,7 +220,8 @@ type Cache = HashMap<(PathBuf, PathBuf), Result<Assembled, Problem>>;
 /// assembles a program for its figure, for the figure of the program
 /// that changes it, and for every include of it.
 pub fn with_cache<T>(work: impl FnOnce() -> T) -> T {
-    let outer = ASSEMBLED.with(|cache| cache.borrow_mut().replace(Cache::new()));
+    let outer =
+        ASSEMBLED.with(|cache| cache.borrow_mut().replace(Cache::new()));
     let result = work();
     ASSEMBLED.with(|cache| *cache.borrow_mut() = outer);
     result
@@ -232,7 +234,10 @@ pub fn assemble(
 ) -> Result<Assembled, Problem> {
     let key = (project.root.clone(), program.to_path_buf());
     let cached = ASSEMBLED.with(|cache| {
-        cache.borrow().as_ref().and_then(|cache| cache.get(&key).cloned())
+        cache
+            .borrow()
+            .as_ref()
+            .and_then(|cache| cache.get(&key).cloned())
     });
     if let Some(assembled) = cached {
         return assembled;
