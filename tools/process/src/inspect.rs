@@ -84,6 +84,16 @@ pub fn peak_resident_kib(pid: u32) -> io::Result<u64> {
     status.vmhwm.ok_or_else(|| missing("VmHWM", pid))
 }
 
+/// How many times process `pid` has given up its core of its own accord,
+/// to wait for something (`voluntary_ctxt_switches`): a program that
+/// spins never does, however loaded the machine.
+pub fn voluntary_switches(pid: u32) -> io::Result<u64> {
+    let status = process(pid)?.status().map_err(to_io)?;
+    status
+        .voluntary_ctxt_switches
+        .ok_or_else(|| missing("voluntary_ctxt_switches", pid))
+}
+
 fn missing(field: &str, pid: u32) -> io::Error {
     io::Error::other(format!("no {field} in /proc/{pid}/status"))
 }
