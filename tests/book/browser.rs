@@ -32,7 +32,6 @@ use tower_http::services::ServeDir;
 use crate::support::built_book::built_book;
 use crate::support::playground_standin;
 
-
 use book_tools::promised_output;
 
 use promised_output::promise_for;
@@ -70,7 +69,9 @@ fn browser_run() -> &'static BrowserRun {
         playground_standin::answer_every_run_button(&html);
 
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let standin = runtime.block_on(playground_standin::shared().serve()).unwrap();
+        let standin = runtime
+            .block_on(playground_standin::shared().serve())
+            .unwrap();
         let book_url = runtime.block_on(serve(html));
 
         let screenshots = scratch.parent().unwrap().join("browser-screenshots");

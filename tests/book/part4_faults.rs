@@ -126,7 +126,8 @@ impl Server {
         let started = Instant::now();
         thread::sleep(SECOND);
         let after = inspect::scheduled(self.pid).unwrap();
-        let switches = inspect::voluntary_switches(self.pid).unwrap() - switches;
+        let switches =
+            inspect::voluntary_switches(self.pid).unwrap() - switches;
         let wall = started.elapsed().as_nanos() as f64;
         let cpu = (after.on_a_core - before.on_a_core).as_nanos() as f64;
         let waited = (after.waiting_for_a_core - before.waiting_for_a_core)

@@ -9,16 +9,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use crate::support::built_book::built_book;
+use crate::support::playground_standin::{self, Answered};
 use book_tools::process::{self, isolate_network, without_colors};
 use book_tools::programs::{self, project};
 use book_tools::project::into_result;
+use book_tools::promised_output;
 use book_tools::{
     Problem, claims, exercises, includes, links, mdbook_test, run_locally,
     search_index, stages,
 };
-use crate::support::built_book::built_book;
-use crate::support::playground_standin::{self, Answered};
-use book_tools::promised_output;
 
 fn assert_no_problems(problems: Vec<Problem>) {
     if let Err(error) = into_result(problems) {
@@ -175,8 +175,12 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     let (run, dest) = built_book();
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
     let edition = project().edition().unwrap();
-    let answered = playground_standin::answer_every_run_button(&dest.join("html"));
-    assert!(!answered.is_empty(), "the built book has no Run button at all");
+    let answered =
+        playground_standin::answer_every_run_button(&dest.join("html"));
+    assert!(
+        !answered.is_empty(),
+        "the built book has no Run button at all"
+    );
     let mut failures = Vec::new();
     for Answered {
         name,
@@ -195,9 +199,8 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
                  Playground:\n{}",
                 answer.result
             )),
-            (Some(error), _) => {
-                failures.push(format!("{name} fails on the Playground:\n{error}"))
-            }
+            (Some(error), _) => failures
+                .push(format!("{name} fails on the Playground:\n{error}")),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -212,10 +215,16 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
 fn every_run_button_prints_the_output_its_chapter_shows() {
     let (run, dest) = built_book();
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
-    let answered = playground_standin::answer_every_run_button(&dest.join("html"));
+    let answered =
+        playground_standin::answer_every_run_button(&dest.join("html"));
     let mut failures = Vec::new();
     let mut checked = 0;
-    for Answered { name, button, answer } in answered {
+    for Answered {
+        name,
+        button,
+        answer,
+    } in answered
+    {
         let Some(listing) = &button.listing else {
             continue;
         };
@@ -229,9 +238,9 @@ fn every_run_button_prints_the_output_its_chapter_shows() {
             continue;
         }
         let promise = promised_output::promise_for(listing);
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| {
-            promise(&answer.result)
-        })) {
+        if let Err(payload) =
+            panic::catch_unwind(AssertUnwindSafe(|| promise(&answer.result)))
+        {
             let why = payload
                 .downcast_ref::<String>()
                 .map(String::as_str)
@@ -241,7 +250,10 @@ fn every_run_button_prints_the_output_its_chapter_shows() {
         }
         checked += 1;
     }
-    assert!(checked > 0, "no Run button runs a listing with a sample output");
+    assert!(
+        checked > 0,
+        "no Run button runs a listing with a sample output"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -16,8 +16,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::project::into_result;
-use crate::{Problem, Project, claims, includes, links, outputs, pinned};
 use crate::search_index;
+use crate::{Problem, Project, claims, includes, links, outputs, pinned};
 
 /// The chapter that `name` means: `part3-io`, `part3-io.md` or
 /// `src/part3-io.md`, relative to `src/`.
@@ -99,7 +99,13 @@ pub fn chapter(project: &Project, chapter: &Path, run: bool) -> Result<()> {
     let test_file = claims::test_file(&stem);
     if project.root.join(&test_file).is_file() {
         let mut claims = Command::new(&cargo);
-        claims.args(["test", "--quiet", "--test", "book", &format!("{stem}::")]);
+        claims.args([
+            "test",
+            "--quiet",
+            "--test",
+            "book",
+            &format!("{stem}::"),
+        ]);
         steps.push((format!("its claims ({})", test_file.display()), claims));
     }
     let mut blocks = Command::new(&cargo);

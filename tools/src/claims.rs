@@ -223,7 +223,8 @@ pub fn verified_on_last_run(project: &Project) -> Result<String> {
     let mut unverified = 0;
     for marker in &markers {
         let name = format!("{}::{}", marker.file, marker.test);
-        if let Some((_, why)) = not_checked.iter().find(|(test, _)| *test == name)
+        if let Some((_, why)) =
+            not_checked.iter().find(|(test, _)| *test == name)
         {
             unverified += 1;
             report += &format!(

@@ -16,23 +16,31 @@ use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use regex::Regex;
 
 use crate::process::{self, isolate_network};
-use crate::{Problem, Project, listings, playground, promised_output};
 use crate::run_locally;
+use crate::{Problem, Project, listings, playground, promised_output};
 
 /// How long a program may run. The longest that end by themselves take
 /// about ten seconds; one that is still running then hangs by design.
 pub const LIMIT: Duration = Duration::from_secs(20);
 
+/// `{{#include ../listings/<part>/output/<stem>.txt}}` in a chapter.
+static INCLUDED_SAMPLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{\{#include \.\./listings/([\w-]+)/output/(\w+)\.txt\}\}")
+        .unwrap()
+});
+
 /// Every sample output, with the program it is the output of, for the
-/// chapter of `part` (`part3-io`), or for every chapter.
+/// chapter of `part` (`part3-io`), or for every chapter: the files there
+/// are, and those a chapter includes that are still to be made.
 pub fn samples(
     project: &Project,
     part: Option<&str>,
@@ -55,10 +63,26 @@ pub fn samples(
             samples.push((sample, program));
         }
     }
+    // A sample a chapter includes but nobody has made yet: a new listing.
+    for chapter in project.chapters().unwrap_or_default() {
+        let text = project.read_chapter(&chapter).unwrap_or_default();
+        for included in INCLUDED_SAMPLE.captures_iter(&text) {
+            let (dir, stem) = (&included[1], &included[2]);
+            if part.is_some_and(|part| part != dir) {
+                continue;
+            }
+            let dir = listings_dir.join(dir);
+            let sample = dir.join("output").join(format!("{stem}.txt"));
+            if !sample.exists() {
+                samples.push((sample, dir.join(stem).with_extension("rs")));
+            }
+        }
+    }
     if samples.is_empty() {
         bail!("no sample outputs under listings/{}", part.unwrap_or("*"));
     }
     samples.sort();
+    samples.dedup();
     Ok(samples)
 }
 
@@ -103,6 +127,9 @@ pub fn make(project: &Project, part: Option<&str>) -> Result<()> {
         } else if printed == old {
             "unchanged".to_owned()
         } else {
+            if let Some(dir) = sample.parent() {
+                fs::create_dir_all(dir)?;
+            }
             fs::write(&sample, &printed)
                 .with_context(|| format!("writing {sample_name}"))?;
             "made again".to_owned()
@@ -184,7 +211,11 @@ fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
     let run = match process::run_measured(command, RUN_BUTTON_LIMIT) {
         Ok(run) => run,
         Err(error) => {
-            return Some(Problem::new(listing, 1, format!("did not start: {error}")));
+            return Some(Problem::new(
+                listing,
+                1,
+                format!("did not start: {error}"),
+            ));
         }
     };
     if run.timed_out || !run.status.success() {
@@ -196,7 +227,10 @@ fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
         return Some(Problem::new(
             listing,
             1,
-            format!("{ended}, where its Run button must end well:\n{}", run.stderr),
+            format!(
+                "{ended}, where its Run button must end well:\n{}",
+                run.stderr
+            ),
         ));
     }
     let promise = promised_output::promise_for(listing);
@@ -218,7 +252,9 @@ fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
         None => Problem::new(
             sample,
             1,
-            format!("{listing} no longer prints what the chapter says: {message}"),
+            format!(
+                "{listing} no longer prints what the chapter says: {message}"
+            ),
         ),
     })
 }

@@ -52,10 +52,14 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part2-tasks", "blocking_stall") => Some(p2::blocking_stall),
         ("part2-tasks", "blocking_thread") => Some(p2::blocking_thread),
         ("part3-io", "one_server_thread") => Some(p3::one_server_thread),
-        ("part3-io", "thread_per_connection") => Some(p3::thread_per_connection),
+        ("part3-io", "thread_per_connection") => {
+            Some(p3::thread_per_connection)
+        }
         ("part3-io", "busy_loop") => Some(p3::busy_loop),
         ("part3-io", "poll_loop") => Some(p3::poll_loop),
-        ("part3-io", "exercise_echo_solution") => Some(p3::exercise_echo_solution),
+        ("part3-io", "exercise_echo_solution") => {
+            Some(p3::exercise_echo_solution)
+        }
         ("part4-ident", "ident_server") => Some(part4_ident::ident_server),
         ("part5-measured", "tuned_server") => Some(part4_ident::ident_server),
         ("part4-epoll", "epoll_loop") => Some(part4_epoll::epoll_loop),
@@ -65,9 +69,9 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part4-ready", "only_ready") => Some(part4_ready::only_ready),
         ("part4-ready", "no_doorbell") => Some(part4_ready::no_doorbell),
         ("part4-ready", "doorbell") => Some(part4_ready::doorbell),
-        ("part4-exercises", "exercise_limit_solution") => Some(
-            part4_exercises::exercise_limit_solution
-        ),
+        ("part4-exercises", "exercise_limit_solution") => {
+            Some(part4_exercises::exercise_limit_solution)
+        }
         _ => None,
     };
     if let Some(promise) = varying {
@@ -734,7 +738,6 @@ pub mod part3_io {
             "not every client's own message back:\n{output}"
         );
     }
-
 }
 
 /// `src/part4-epoll.md`, checked by `tests/book/part4_epoll.rs`.

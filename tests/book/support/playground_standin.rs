@@ -135,8 +135,11 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
                 continue;
             }
             for button in run_buttons(&page).unwrap() {
-                let name =
-                    format!("{} Run button {}", chapter.display(), button.index);
+                let name = format!(
+                    "{} Run button {}",
+                    chapter.display(),
+                    button.index
+                );
                 buttons.push((name, button));
             }
         }
@@ -151,7 +154,8 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
                         let Some((_, button)) = buttons.get(index) else {
                             break;
                         };
-                        let answer = playground.evaluate(&button.code, &edition);
+                        let answer =
+                            playground.evaluate(&button.code, &edition);
                         answers.lock().unwrap().push((index, answer));
                     }
                 });
