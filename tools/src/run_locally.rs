@@ -24,12 +24,7 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
     for chapter in project.chapters()? {
         let text = project.read_chapter(&chapter)?;
-        let chapter_dir = project
-            .src_dir()
-            .join(&chapter)
-            .parent()
-            .unwrap()
-            .to_path_buf();
+        let chapter_dir = project.chapter_dir(&chapter);
         for block in code_blocks(&text) {
             let runs_elsewhere =
                 NOT_RUN_ON_THE_PAGE.iter().any(|flag| block.has(flag));

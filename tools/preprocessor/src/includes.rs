@@ -186,12 +186,7 @@ pub fn check_everything_is_shown(project: &Project) -> Result<Vec<Problem>> {
     let mut used_files = BTreeSet::new();
     let mut used_anchors = BTreeSet::new();
     for chapter in project.chapters()? {
-        let chapter_dir = project
-            .src_dir()
-            .join(&chapter)
-            .parent()
-            .unwrap()
-            .to_path_buf();
+        let chapter_dir = project.chapter_dir(&chapter);
         for include in includes_in(&project.read_chapter(&chapter)?) {
             let target = chapter_dir.join(&include.path);
             let file = normalize(&target);

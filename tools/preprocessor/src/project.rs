@@ -39,6 +39,14 @@ impl Project {
         self.root.join("src")
     }
 
+    /// The directory of `chapter` (a path under `src/`), which the paths
+    /// of its includes start from.
+    pub fn chapter_dir(&self, chapter: &Path) -> PathBuf {
+        let file = self.src_dir().join(chapter);
+        file.parent()
+            .map_or_else(|| self.src_dir(), Path::to_path_buf)
+    }
+
     /// The Rust edition the book's code is shown, run and tested with:
     /// `[rust] edition` in `book.toml`, the one value every tool reads.
     pub fn edition(&self) -> Result<String> {
