@@ -60,6 +60,9 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part3-io", "exercise_echo_solution") => {
             Some(p3::exercise_echo_solution)
         }
+        ("part3-io", "exercise_timeout_solution") => {
+            Some(p3::exercise_timeout_solution)
+        }
         ("part4-ident", "ident_server") => Some(part4_ident::ident_server),
         ("part5-measured", "tuned_server") => Some(part4_ident::ident_server),
         ("part4-epoll", "epoll_loop") => Some(part4_epoll::epoll_loop),
@@ -727,6 +730,24 @@ pub mod part3_io {
 
     /// The exercises' solutions; their starters print no sample. Each
     /// echo client gets its own message back, the clients in any order.
+    /// The sample's lines, the server's about the talker before its
+    /// about the silent client. The talker's own "hung up" line comes at
+    /// about 0.1 s, well before the silent client's half second is up,
+    /// but it races the server's second line on a machine stalled for
+    /// that long, so only its presence is promised.
+    pub fn exercise_timeout_solution(output: &str) {
+        let sample = super::sample_output(PART, "exercise_timeout_solution");
+        assert_eq!(
+            sorted_lines(output),
+            sorted_lines(&sample),
+            "not the lines the chapter shows:\n{output}"
+        );
+        let line = |text: &str| output.lines().position(|line| line == text);
+        let hello = line("server: a client said \"hello\"");
+        let nothing = line("server: a client said nothing for 500ms");
+        assert!(hello < nothing, "the talker answered after:\n{output}");
+    }
+
     pub fn exercise_echo_solution(output: &str) {
         let mut expected: Vec<String> = (0..3)
             .map(|n| format!("client {n} got back \"hello from client {n}\""))
