@@ -16,7 +16,6 @@
 //! screenshots of every page land in `target/browser-screenshots/`.
 
 use std::fs;
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -175,14 +174,10 @@ fn every_run_prints_the_output_its_chapter_shows() {
                     line_diff(sample, promised)
                 ));
             }
-            let promise = promise_for(file);
-            let kept =
-                panic::catch_unwind(AssertUnwindSafe(|| promise(&shown)));
-            kept.err().map(|failure| {
+            promised_output::broken(file, &shown).map(|why| {
                 format!(
                     "{page}: {listing} printed other than the chapter \
-                     promises:\n{}\n{}",
-                    panic_message(failure.as_ref()),
+                     promises:\n{why}\n{}",
                     line_diff(promised, shown.trim_end_matches('\n'))
                 )
             })
@@ -199,17 +194,6 @@ fn sample_of(listing_file: &str) -> String {
     match (part.and_then(|p| p.to_str()), stem.and_then(|s| s.to_str())) {
         (Some(part), Some(stem)) => programs::sample_output(part, stem),
         _ => panic!("{listing_file}: not a listing file"),
-    }
-}
-
-/// What a panic said.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<&str>() {
-        message
-    } else {
-        "(a panic without a message)"
     }
 }
 

@@ -2,7 +2,6 @@
 //! fragments resolve, every include names a real file and anchor, every
 //! claim is tied to a test, and `mdbook test` passes.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -228,24 +227,12 @@ fn every_run_button_prints_the_output_its_chapter_shows() {
         let Some(listing) = &button.listing else {
             continue;
         };
-        let (part, stem) = listing
-            .strip_prefix("listings/")
-            .and_then(|rest| rest.strip_suffix(".rs"))
-            .and_then(|rest| rest.split_once('/'))
+        let sample = promised_output::sample_file(listing)
             .unwrap_or_else(|| panic!("{name}: a figure of {listing}"));
-        let sample = format!("listings/{part}/output/{stem}.txt");
         if answer.error.is_some() || !project().root.join(&sample).is_file() {
             continue;
         }
-        let promise = promised_output::promise_for(listing);
-        if let Err(payload) =
-            panic::catch_unwind(AssertUnwindSafe(|| promise(&answer.result)))
-        {
-            let why = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("(a panic without a message)");
+        if let Some(why) = promised_output::broken(listing, &answer.result) {
             failures.push(format!("{name} ({listing}): {why}"));
         }
         checked += 1;

@@ -13,7 +13,7 @@
 //! says of it.
 
 use std::fs;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -160,14 +160,9 @@ pub fn check_page(project: &Project, page: &Path) -> Result<Vec<Problem>> {
         let Some(listing) = button.listing else {
             continue;
         };
-        let Some((part, stem)) = listing
-            .strip_prefix("listings/")
-            .and_then(|rest| rest.strip_suffix(".rs"))
-            .and_then(|rest| rest.split_once('/'))
-        else {
+        let Some(sample) = promised_output::sample_file(&listing) else {
             continue;
         };
-        let sample = format!("listings/{part}/output/{stem}.txt");
         let bin = bins.get(&project.root.join(&listing));
         if button.should_panic || !project.root.join(&sample).is_file() {
             continue;
@@ -233,14 +228,7 @@ fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
             ),
         ));
     }
-    let promise = promised_output::promise_for(listing);
-    let kept = panic::catch_unwind(AssertUnwindSafe(|| promise(&run.stdout)));
-    let payload = kept.err()?;
-    let message = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "(a panic without a message)".into());
+    let message = promised_output::broken(listing, &run.stdout)?;
     // `assert_is_the_sample` names the sample's line: `FILE:LINE: ...`.
     let at_line = message
         .strip_prefix(sample)

@@ -15,7 +15,45 @@
 //! Used by the chapters' test modules and the browser tests, and by
 //! `cargo book check`, which holds a chapter's programs to it.
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
 use crate::programs::{sample_output, sorted_lines};
+
+/// `listings/part3-io/poll_loop.rs` as `("part3-io", "poll_loop")`.
+pub fn part_and_stem(listing_file: &str) -> Option<(&str, &str)> {
+    listing_file
+        .strip_prefix("listings/")
+        .and_then(|rest| rest.strip_suffix(".rs"))
+        .and_then(|rest| rest.split_once('/'))
+}
+
+/// The sample output of a listing, `listings/<part>/output/<stem>.txt`,
+/// relative to the project root, if `listing_file` is a listing.
+pub fn sample_file(listing_file: &str) -> Option<String> {
+    let (part, stem) = part_and_stem(listing_file)?;
+    Some(format!("listings/{part}/output/{stem}.txt"))
+}
+
+/// Why `output` breaks the promise for `listing_file`, or `None` when it
+/// keeps it: the predicate's panic message, caught.
+pub fn broken(listing_file: &str, output: &str) -> Option<String> {
+    let promise = promise_for(listing_file);
+    let kept = panic::catch_unwind(AssertUnwindSafe(|| promise(output)));
+    let payload = kept.err()?;
+    Some(panic_message(payload.as_ref()).to_owned())
+}
+
+/// The message a panic was raised with.
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<&str>() {
+        message
+    } else {
+        "(a panic without a message)"
+    }
+}
 
 /// What the chapter promises that `listing_file` prints, as a predicate
 /// on its output: `listing_file` is the listing's path in the repository,
@@ -26,13 +64,9 @@ use crate::programs::{sample_output, sorted_lines};
 pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
     use {introduction as intro, part1_futures as p1};
     use {part2_tasks as p2, part3_io as p3};
-    let (part, stem) = listing_file
-        .strip_prefix("listings/")
-        .and_then(|rest| rest.strip_suffix(".rs"))
-        .and_then(|rest| rest.split_once('/'))
-        .unwrap_or_else(|| {
-            panic!("{listing_file}: not a listing, listings/<part>/<stem>.rs")
-        });
+    let (part, stem) = part_and_stem(listing_file).unwrap_or_else(|| {
+        panic!("{listing_file}: not a listing, listings/<part>/<stem>.rs")
+    });
     // The programs whose lines come in an order, or with times, that vary
     // from run to run.
     let varying: Option<fn(&str)> = match (part, stem) {
