@@ -1,22 +1,20 @@
 //! The book as a whole: it builds with no error or warning, its links and
 //! fragments resolve, every include names a real file and anchor, every
-//! claim is tied to a test, and `mdbook test` passes.
+//! claim is tied to a test, every Run button's program runs as its chapter
+//! promises, and `mdbook test` passes.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use crate::support::built_book::built_book;
 use crate::support::playground_standin::{self, Answered};
+use book_tools::mdbook_test;
 use book_tools::process::{self, isolate_network, without_colors};
 use book_tools::programs::{self, project};
 use book_tools::project::into_result;
 use book_tools::promised_output;
 use book_tools::{
-    Problem, claims, exercises, includes, links, mdbook_test, run_locally,
-    search_index, stages,
+    Problem, claims, exercises, includes, links, run_locally, search_index,
+    stages,
 };
 
 fn assert_no_problems(problems: Vec<Problem>) {
@@ -106,63 +104,33 @@ fn every_claim_names_a_test_and_every_claim_test_a_claim() {
     assert_no_problems(claims::check(&project()).unwrap());
 }
 
-/// The chapters a reader sees: every Markdown file but the summary.
-fn chapter_pages() -> Vec<PathBuf> {
-    let chapters = project().chapters().unwrap();
-    chapters
-        .into_iter()
-        .filter(|c| c != Path::new("SUMMARY.md"))
-        .collect()
-}
-
-/// Runs `check` on every item, four at a time (the book's programs mostly
-/// sleep, each in a network of its own), and fails with every failure.
-fn check_all<T: Sync>(
-    items: &[T],
-    check: impl Fn(&T) -> Result<(), String> + Sync,
-) {
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                while let Some(item) =
-                    items.get(next.fetch_add(1, Ordering::Relaxed))
-                {
-                    if let Err(failure) = check(item) {
-                        failures.lock().unwrap().push(failure);
-                    }
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-/// `mdbook test`, a chapter at a time, the chapters side by side (each in a
-/// network of its own: the book's servers all listen on port 8000).
+/// `mdbook test`, as a reader runs it, a chapter at a time and the chapters
+/// side by side, each in a network of its own (the book's servers all
+/// listen on port 8000). rustdoc compiles the blocks a second time: there
+/// is no stable way to hand it the binaries skeptic built.
 #[test]
 fn mdbook_test_passes() {
     programs::heavy_work_may_start();
     let project = project();
     let wrapper_dir = mdbook_test::prepare(&project).unwrap();
-    check_all(&chapter_pages(), |chapter| {
-        let chapter = chapter.to_str().unwrap();
-        let mut mdbook =
-            mdbook_test::command(&project, &wrapper_dir, Some(chapter))
+    let failures =
+        programs::side_by_side(&project.pages().unwrap(), 4, |page| {
+            let page = page.to_str().unwrap();
+            let mut mdbook =
+                mdbook_test::command(&project, &wrapper_dir, Some(page))
+                    .unwrap();
+            isolate_network(&mut mdbook);
+            let run = process::run_measured(mdbook, Duration::from_secs(600))
                 .unwrap();
-        isolate_network(&mut mdbook);
-        let run =
-            process::run_measured(mdbook, Duration::from_secs(600)).unwrap();
-        let output = without_colors(&format!("{}{}", run.stdout, run.stderr));
-        if !run.status.success() || output.contains("ERROR") {
-            return Err(format!(
-                "mdbook test --chapter {chapter} failed:\n{output}"
-            ));
-        }
-        Ok(())
-    });
+            let output =
+                without_colors(&format!("{}{}", run.stdout, run.stderr));
+            let failed = !run.status.success() || output.contains("ERROR");
+            failed.then(|| {
+                format!("mdbook test --chapter {page} failed:\n{output}")
+            })
+        });
+    let failures: Vec<String> = failures.into_iter().flatten().collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// What each Run button sends compiles and runs with only the crates the
@@ -253,7 +221,7 @@ fn every_solution_is_folded_away_beside_its_starter() {
     assert!(run.status.success(), "mdbook build failed:\n{}", run.stderr);
     let mut problems = Vec::new();
     let mut exercises = 0;
-    for chapter in chapter_pages() {
+    for chapter in project().pages().unwrap() {
         let page = dest.join("html").join(chapter.with_extension("html"));
         problems.extend(exercises::check_page(&page).unwrap());
         let html = std::fs::read_to_string(&page).unwrap();

@@ -89,13 +89,13 @@ async function openChapter(chapter, scheme) {
     return session;
 }
 
-describe('every chapter', { concurrency: 4 }, () => {
+describe('the book', { concurrency: 4 }, () => {
     before(() => assert.ok(chapters.length > 0, 'the sidebar lists no chapter'));
 
     // Two tests a chapter, each on a fresh page: light mode with all the
     // checks, its Edit buttons last (editing changes what the blocks
-    // hold); then the short ones, in dark mode, to fill in while the long
-    // ones finish.
+    // hold); then the short ones (search, print, each chapter in dark
+    // mode), to fill in while the long ones finish.
     for (const chapter of chapters) {
         it(`${chapter} in light mode: its look, links, programs and Edit buttons`, async () => {
             const session = await openChapter(chapter, 'light');
@@ -109,6 +109,9 @@ describe('every chapter', { concurrency: 4 }, () => {
         });
     }
 
+    it(`search for ${PART_THREE_WORD} leads to Part Three`, checkSearch);
+    it('print.html has every chapter and prints without the sidebar', checkPrintPage);
+
     for (const chapter of chapters) {
         it(`${chapter} in dark mode: its look`, async () => {
             const session = await openChapter(chapter, 'dark');
@@ -119,6 +122,43 @@ describe('every chapter', { concurrency: 4 }, () => {
         });
     }
 });
+
+
+/** Searching a word only Part Three uses finds only Part Three. */
+async function checkSearch() {
+    const session = await open('index.html');
+    const { page, problems } = session;
+    await page.keyboard.press('s');
+    await page.locator('#mdbook-searchbar').pressSequentially(PART_THREE_WORD);
+    const results = page.locator('#mdbook-searchresults li a');
+    await results.first().waitFor();
+    const hrefs = await results.evaluateAll(links => links.map(a => a.getAttribute('href')));
+    for (const href of hrefs.filter(href => !href.startsWith('part3-io.html'))) {
+        problems.push(`searching ${PART_THREE_WORD} finds ${href}, not part3-io.html`);
+    }
+    await session.close();
+    assertNone('search', problems);
+}
+
+/** print.html has every chapter, and prints without the sidebar. */
+async function checkPrintPage() {
+    const titles = await chapterTitles();
+    const session = await open('print.html');
+    const { page, problems } = session;
+    await runButtonsDecided(page);
+    session.settled();
+    const headings = await page.locator('main h1').allTextContents();
+    for (const title of titles.filter(title => !headings.includes(title))) {
+        problems.push(`no h1 "${title}"`);
+    }
+    await page.emulateMedia({ media: 'print' });
+    const sidebar = await page.locator('#mdbook-sidebar').evaluate(nav => getComputedStyle(nav).display);
+    if (sidebar !== 'none') {
+        problems.push(`the sidebar is printed (display: ${sidebar})`);
+    }
+    await session.close();
+    assertNone('print.html', problems);
+}
 
 /**
  * The page follows the system's colour scheme, highlights changed lines
@@ -258,40 +298,6 @@ async function repositoryLinks(page, chapter) {
     }
     return problems;
 }
-
-test(`search for ${PART_THREE_WORD} leads to Part Three`, async () => {
-    const session = await open('index.html');
-    const { page, problems } = session;
-    await page.keyboard.press('s');
-    await page.locator('#mdbook-searchbar').pressSequentially(PART_THREE_WORD);
-    const results = page.locator('#mdbook-searchresults li a');
-    await results.first().waitFor();
-    const hrefs = await results.evaluateAll(links => links.map(a => a.getAttribute('href')));
-    for (const href of hrefs.filter(href => !href.startsWith('part3-io.html'))) {
-        problems.push(`searching ${PART_THREE_WORD} finds ${href}, not part3-io.html`);
-    }
-    await session.close();
-    assertNone('search', problems);
-});
-
-test('print.html has every chapter and prints without the sidebar', async () => {
-    const titles = await chapterTitles();
-    const session = await open('print.html');
-    const { page, problems } = session;
-    await runButtonsDecided(page);
-    session.settled();
-    const headings = await page.locator('main h1').allTextContents();
-    for (const title of titles.filter(title => !headings.includes(title))) {
-        problems.push(`no h1 "${title}"`);
-    }
-    await page.emulateMedia({ media: 'print' });
-    const sidebar = await page.locator('#mdbook-sidebar').evaluate(nav => getComputedStyle(nav).display);
-    if (sidebar !== 'none') {
-        problems.push(`the sidebar is printed (display: ${sidebar})`);
-    }
-    await session.close();
-    assertNone('print.html', problems);
-});
 
 /** Each chapter's title, its first h1, read with scripts off (faster). */
 async function chapterTitles() {

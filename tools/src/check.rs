@@ -28,9 +28,9 @@ pub fn chapter_named(project: &Project, name: &str) -> Result<PathBuf> {
     if chapters.contains(&file) {
         return Ok(file);
     }
-    let known: Vec<String> = chapters
+    let known: Vec<String> = project
+        .pages()?
         .iter()
-        .filter(|c| *c != Path::new("SUMMARY.md"))
         .map(|c| c.with_extension("").display().to_string())
         .collect();
     bail!("no chapter {name}: the chapters are {}", known.join(", "))

@@ -16,9 +16,7 @@ use std::fs;
 use std::panic;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex};
-use std::thread;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -26,7 +24,9 @@ use regex::Regex;
 
 use crate::process::{self, isolate_network};
 use crate::run_locally;
-use crate::{Problem, Project, listings, playground, promised_output};
+use crate::{
+    Problem, Project, listings, playground, programs, promised_output,
+};
 
 /// How long a program may run. The longest that end by themselves take
 /// about ten seconds; one that is still running then hangs by design.
@@ -172,27 +172,15 @@ pub fn check_page(project: &Project, page: &Path) -> Result<Vec<Problem>> {
             None => bail!("{listing} is no bin of listings/Cargo.toml"),
         }
     }
-    let next = AtomicUsize::new(0);
-    let problems = Mutex::new(Vec::new());
     // A broken promise panics; it is reported below, at its line, and
     // the default hook would print it once more with a backtrace.
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                while let Some((listing, sample, bin)) =
-                    jobs.get(next.fetch_add(1, Ordering::Relaxed))
-                {
-                    if let Some(problem) = check_run(listing, sample, bin) {
-                        problems.lock().unwrap().push(problem);
-                    }
-                }
-            });
-        }
+    let checked = programs::side_by_side(&jobs, 4, |(listing, sample, bin)| {
+        check_run(listing, sample, bin)
     });
     panic::set_hook(hook);
-    let mut problems = problems.into_inner().unwrap();
+    let mut problems: Vec<Problem> = checked.into_iter().flatten().collect();
     problems.sort();
     Ok(problems)
 }

@@ -13,6 +13,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::thread;
 use std::time::Duration;
@@ -180,6 +181,35 @@ pub fn run_all_beside_others(programs: &[&str]) {
             scope.spawn(move || run_beside_others(program));
         }
     });
+}
+
+/// `run` applied to every item, `at_once` items at a time, and the results
+/// in the items' order: for jobs that mostly wait (programs that sleep,
+/// each in a network of its own), which a two-core machine can run several
+/// of side by side.
+pub fn side_by_side<T: Sync, R: Send>(
+    items: &[T],
+    at_once: usize,
+    run: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(items.len()));
+    thread::scope(|scope| {
+        for _ in 0..at_once.min(items.len()) {
+            scope.spawn(|| {
+                while let Some((index, item)) = {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    items.get(index).map(|item| (index, item))
+                } {
+                    let result = run(item);
+                    results.lock().unwrap().push((index, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Checks "takes about N seconds" for a program that spends `sleeping`

@@ -31,9 +31,7 @@ use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -144,29 +142,13 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
             }
         }
         let playground = shared();
-        let next = AtomicUsize::new(0);
-        let answers = Mutex::new(Vec::new());
-        thread::scope(|scope| {
-            for _ in 0..6 {
-                scope.spawn(|| {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((_, button)) = buttons.get(index) else {
-                            break;
-                        };
-                        let answer =
-                            playground.evaluate(&button.code, &edition);
-                        answers.lock().unwrap().push((index, answer));
-                    }
-                });
-            }
+        let answers = programs::side_by_side(&buttons, 6, |(_, button)| {
+            playground.evaluate(&button.code, &edition)
         });
-        let mut answers = answers.into_inner().unwrap();
-        answers.sort_by_key(|(index, _)| *index);
         buttons
             .into_iter()
             .zip(answers)
-            .map(|((name, button), (_, answer))| Answered {
+            .map(|((name, button), answer)| Answered {
                 name,
                 button,
                 answer,

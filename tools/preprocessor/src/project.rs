@@ -90,6 +90,14 @@ impl Project {
         Ok(chapters)
     }
 
+    /// The chapters that are pages of the book: every one of
+    /// [`Project::chapters`] but `SUMMARY.md`.
+    pub fn pages(&self) -> Result<Vec<PathBuf>> {
+        let mut chapters = self.chapters()?;
+        chapters.retain(|chapter| chapter != Path::new("SUMMARY.md"));
+        Ok(chapters)
+    }
+
     /// A chapter's text, read from `src/`.
     pub fn read_chapter(&self, chapter: &Path) -> Result<String> {
         let path = self.src_dir().join(chapter);
