@@ -18,8 +18,8 @@ use book_tools::exercises::{
 };
 use book_tools::process::Run;
 use book_tools::programs::{
-    self, assert_takes_about, measure, run, run_all_beside_others,
-    run_beside_others, rustc_errors, sorted_lines,
+    self, assert_burns_a_core, assert_takes_about, measure, run,
+    run_all_beside_others, run_beside_others, rustc_errors, sorted_lines,
 };
 
 use book_tools::promised_output;
@@ -123,11 +123,7 @@ fn busy_sleep_takes_about_one_second() {
 
 #[test]
 fn busy_sleep_burns_a_whole_core() {
-    let run = run("part1-busy-sleep");
-    // It never waits for anything but a core: its time on a core plus its
-    // time waiting for one is about its wall time, however loaded the
-    // machine (which may give it much less than a whole core).
-    assert!(run.core_demand() > 0.8, "{run:?}");
+    assert_burns_a_core(run("part1-busy-sleep"));
 }
 
 #[test]

@@ -22,8 +22,8 @@ use book_tools::process::{
     self, Run, Running, isolate_network, join_network_of,
 };
 use book_tools::programs::{
-    self, assert_takes_about, built, program_text, run, run_beside_others,
-    rustc_errors, wait_until_listening,
+    self, assert_burns_a_core, assert_takes_about, built, program_text, run,
+    run_beside_others, rustc_errors, wait_until_listening,
 };
 
 use book_tools::promised_output;
@@ -219,10 +219,7 @@ fn busy_loop_takes_about_one_second() {
 #[test]
 fn busy_loop_burns_a_whole_core() {
     let run = run("part3-busy-loop");
-    // It never waits for anything but a core: its time on a core plus its
-    // time waiting for one is about its wall time, however loaded the
-    // machine (which may give it much less than a whole core).
-    assert!(run.core_demand() > 0.8, "{run:?}");
+    assert_burns_a_core(run);
 }
 
 #[test]

@@ -212,6 +212,17 @@ pub fn side_by_side<T: Sync, R: Send>(
     results.into_iter().map(|(_, result)| result).collect()
 }
 
+/// Checks "burns a whole core": the program never waits for anything but
+/// a core, so its time on a core plus its time waiting for one is most of
+/// its wall time, however loaded the machine (which may give it much less
+/// than a whole core). Not all: starting, exiting and being reaped count
+/// in neither, and on a machine loaded with compilers and a browser they
+/// took a fifth of a busy second. A program that sleeps asks for under a
+/// tenth.
+pub fn assert_burns_a_core(run: &Run) {
+    assert!(run.core_demand() > 0.6, "{run:?}");
+}
+
 /// Checks "takes about N seconds" for a program that spends `sleeping`
 /// asleep: never less (it cannot be faster than its sleeps), and less than
 /// half as much again, or two seconds, whichever is more: bounds that a
