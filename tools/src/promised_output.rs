@@ -868,11 +868,13 @@ pub mod part4_ready {
     /// Rounding up: a turn per sleep, in which the sleep before it ends
     /// and the next one starts, and a last turn in which the main future
     /// finishes. `poll(2)` never returns before the deadline, so no turn
-    /// finds nothing to do.
+    /// finds nothing to do. A loaded machine may be so late to look at a
+    /// new sleep that its deadline has passed, and end two sleeps in one
+    /// turn: fewer turns, never more.
     pub fn assert_one_turn_per_sleep(output: &str) {
-        assert_eq!(
-            turns(output),
-            SLEEPS + 1,
+        let turns = turns(output);
+        assert!(
+            (SLEEPS * 9 / 10..=SLEEPS + 1).contains(&turns),
             "not one turn per sleep and one to finish:\n{output}"
         );
     }
