@@ -305,10 +305,25 @@ struct Readiness {
     write: Side,
 }
 
+// ANCHOR: waiters
 struct Side {
     ready: bool,
-    waiter: Option<Waker>,
+    /// Every task waiting for this direction, each once: several tasks
+    /// may wait on one socket (three accepting on one listener).
+    waiters: Vec<Waker>,
 }
+
+impl Side {
+    /// Notes that the task of `waker` waits. The same task polling again
+    /// replaces its waker rather than adding a second one.
+    fn wait(&mut self, waker: &Waker) {
+        match self.waiters.iter_mut().find(|w| w.will_wake(waker)) {
+            Some(known) => known.clone_from(waker),
+            None => self.waiters.push(waker.clone()),
+        }
+    }
+}
+// ANCHOR_END: waiters
 
 impl Readiness {
     fn side(&mut self, direction: Direction) -> &mut Side {
@@ -403,7 +418,7 @@ impl Reactor {
         // Ready until proven otherwise: the first read or write just tries.
         let side = || Side {
             ready: true,
-            waiter: None,
+            waiters: Vec::new(),
         };
         let readiness = Arc::new(Mutex::new(Readiness {
             read: side(),
@@ -508,11 +523,11 @@ fn wait_for_events(events: &mut Vec<libc::epoll_event>) -> io::Result<()> {
             let readable = libc::EPOLLIN | libc::EPOLLRDHUP;
             if failed || flags & readable != 0 {
                 source.read.ready = true;
-                to_wake.extend(source.read.waiter.take());
+                to_wake.append(&mut source.read.waiters);
             }
             if failed || flags & libc::EPOLLOUT != 0 {
                 source.write.ready = true;
-                to_wake.extend(source.write.waiter.take());
+                to_wake.append(&mut source.write.waiters);
             }
         }
     }
@@ -547,7 +562,10 @@ pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
     MAIN_WOKEN.store(true, Ordering::SeqCst);
     loop {
         if MAIN_WOKEN.swap(false, Ordering::SeqCst)
-            && let Poll::Ready(output) = main.as_mut().poll(&mut cx)
+            && let Poll::Ready(output) = {
+                budget::renew();
+                main.as_mut().poll(&mut cx)
+            }
         {
             return Ok(output);
         }
@@ -576,6 +594,7 @@ fn run_ready_tasks() {
         // A panic ends this task, not the loop: the panic hook has
         // printed the message, the future is dropped (and with it the
         // task's sockets), and the other tasks go on.
+        budget::renew();
         let poll = AssertUnwindSafe(|| running.as_mut().poll(&mut cx));
         match panic::catch_unwind(poll) {
             Ok(Poll::Pending) => {}
@@ -584,6 +603,36 @@ fn run_ready_tasks() {
     }
 }
 // ANCHOR_END: block_on
+
+// ANCHOR: budget
+/// How many socket operations a task may make in one poll. A socket that
+/// is always ready (a peer that sends faster than the task reads, a burst
+/// of connections) never makes its task wait, and a task that never waits
+/// never gives the loop back: past its budget, it yields instead.
+mod budget {
+    use std::cell::Cell;
+
+    /// Operations per poll: enough to read a burst in one go, few enough
+    /// that the other tasks and the timers wait milliseconds, not seconds.
+    const OPERATIONS_PER_POLL: u32 = 32;
+
+    thread_local! {
+        static LEFT: Cell<u32> = const { Cell::new(OPERATIONS_PER_POLL) };
+    }
+
+    /// A full budget, for the task (or main future) about to be polled.
+    pub(super) fn renew() {
+        LEFT.set(OPERATIONS_PER_POLL);
+    }
+
+    /// Takes one operation from the budget; false if none was left.
+    pub(super) fn spend_one() -> bool {
+        let left = LEFT.get();
+        LEFT.set(left.saturating_sub(1));
+        left > 0
+    }
+}
+// ANCHOR_END: budget
 
 // ANCHOR: async_io
 /// A socket (or any descriptor) in non-blocking mode, registered with the
@@ -621,10 +670,17 @@ impl<T: AsRawFd> Async<T> {
                 let mut readiness = self.readiness.lock().unwrap();
                 let side = readiness.side(direction);
                 if !side.ready {
-                    side.waiter = Some(cx.waker().clone());
+                    side.wait(cx.waker());
                     return Poll::Pending;
                 }
                 drop(readiness);
+                // The task has done its share of operations for this
+                // poll: it goes to the back of the ready queue, and the
+                // socket stays ready for when its turn comes again.
+                if !budget::spend_one() {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 match op(&self.inner) {
                     // Not ready after all: remember it, and wait for the
                     // next edge. Only this thread handles events, so none

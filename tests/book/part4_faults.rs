@@ -573,6 +573,38 @@ fn sturdy_server_idles_when_out_of_descriptors_and_recovers() {
     );
 }
 
+// A task that never waits
+
+#[test]
+fn an_unbudgeted_reader_holds_the_ticker_back_for_the_flood() {
+    let run = programs::run("part4-flood-unbudgeted");
+    promised::flood_unbudgeted(&run.stdout);
+    promised::flood_unbudgeted(&sample_output("flood_unbudgeted"));
+}
+
+/// The worst wait of the starved task, bounded: with its budget, the
+/// reader gives the loop back every few milliseconds.
+#[test]
+fn a_budgeted_reader_lets_every_tick_through() {
+    let run = programs::run("part4-flood-budgeted");
+    promised::flood_budgeted(&run.stdout);
+    promised::flood_budgeted(&sample_output("flood_budgeted"));
+}
+
+// Two tasks waiting on one socket
+
+#[test]
+fn one_waiter_slot_leaves_two_connections_unaccepted() {
+    let run = run_beside_others("part4-one-waiter");
+    promised::one_waiter(&run.stdout);
+}
+
+#[test]
+fn every_waiter_is_woken_and_all_three_accept() {
+    let run = run_beside_others("part4-every-waiter");
+    promised::every_waiter(&run.stdout);
+}
+
 // A panicking task
 
 /// Two clients mid-transfer of a large answer, and a third whose request

@@ -106,6 +106,12 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part4-ready", "only_ready") => Some(part4_ready::only_ready),
         ("part4-ready", "no_doorbell") => Some(part4_ready::no_doorbell),
         ("part4-ready", "doorbell") => Some(part4_ready::doorbell),
+        ("part4-faults", "flood_unbudgeted") => {
+            Some(part4_faults::flood_unbudgeted)
+        }
+        ("part4-faults", "flood_budgeted") => {
+            Some(part4_faults::flood_budgeted)
+        }
         ("part4-exercises", "exercise_limit_solution") => {
             Some(part4_exercises::exercise_limit_solution)
         }
@@ -1049,6 +1055,62 @@ pub mod part4_faults {
     /// The reader gets the end of the stream, the writer a broken pipe.
     pub fn hangup_heard(output: &str) {
         assert_is_the_sample(PART, "hangup_heard", output);
+    }
+
+    /// Of three tasks accepting on one listener, only the last to wait
+    /// is woken: one of three connections accepted.
+    pub fn one_waiter(output: &str) {
+        assert_is_the_sample(PART, "one_waiter", output);
+    }
+
+    /// Every task waiting on the listener is woken: all three accept.
+    pub fn every_waiter(output: &str) {
+        assert_is_the_sample(PART, "every_waiter", output);
+    }
+
+    /// How many tick, and the latest tick's lateness, of `flood.rs`'s
+    /// last line: "the latest of 30 ticks came 622 ms late".
+    pub fn latest_tick(output: &str) -> (u32, u64) {
+        let line = output.lines().nth(1).unwrap_or_default();
+        let parsed = line
+            .strip_prefix("the latest of ")
+            .and_then(|rest| rest.strip_suffix(" ms late"))
+            .and_then(|rest| rest.split_once(" ticks came "))
+            .and_then(|(ticks, late)| {
+                Some((ticks.parse().ok()?, late.parse().ok()?))
+            });
+        parsed.unwrap_or_else(|| panic!("no latest tick:\n{output}"))
+    }
+
+    /// `flood.rs`'s first line: "read 64 MiB", some of it.
+    fn assert_the_flood_was_read(output: &str) {
+        let mebibytes = output
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("read "))
+            .and_then(|rest| rest.strip_suffix(" MiB"))
+            .and_then(|n| n.parse::<u64>().ok());
+        assert!(mebibytes.is_some_and(|n| n > 0), "nothing read:\n{output}");
+    }
+
+    /// How long the peer of `flood.rs` sends.
+    pub const FLOOD_MS: u64 = 600;
+
+    /// Without a budget the reader holds the loop for as long as the
+    /// flood lasts: the ticker's first wake-up comes most of it late (a
+    /// loaded machine may let the reader drain the socket now and then).
+    pub fn flood_unbudgeted(output: &str) {
+        assert_the_flood_was_read(output);
+        let (ticks, late) = latest_tick(output);
+        assert!(ticks == 30 && late >= FLOOD_MS / 2, "{output}");
+    }
+
+    /// With a budget the reader yields every few operations: no tick
+    /// comes more than a few ticks late, even on a loaded machine.
+    pub fn flood_budgeted(output: &str) {
+        assert_the_flood_was_read(output);
+        let (ticks, late) = latest_tick(output);
+        assert!(ticks == 30 && late < 100, "{output}");
     }
 }
 
