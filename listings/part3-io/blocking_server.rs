@@ -1,4 +1,5 @@
-//! A blocking TCP server on port 8000, the starting point of Part Three.
+//! A blocking TCP server on port 8000 of this machine's loopback, the
+//! starting point of Part Three.
 //!
 //! Each connection gets a number, counted from zero in the order the server
 //! accepts them. The server writes "start N", sleeps one second, writes
@@ -13,9 +14,8 @@ use std::thread;
 use std::time::Duration;
 
 fn main() -> io::Result<()> {
-    // 0.0.0.0 means "every IPv4 interface of this machine", so clients on
-    // other machines (or in other containers) can reach the server too.
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    // The loopback address: only programs on this machine can connect.
+    let listener = TcpListener::bind("127.0.0.1:8000")?;
     eprintln!("listening on {}", listener.local_addr()?);
 
     // `incoming` calls `accept` again and again; each call blocks until a

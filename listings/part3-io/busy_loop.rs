@@ -10,7 +10,7 @@
 //! but for all of that second one core runs flat out.
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use listings::busy_loop::{
@@ -21,7 +21,7 @@ use listings::busy_loop::{
 // The program: the server and ten clients, all tasks on this thread.
 
 fn main() -> io::Result<()> {
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     block_on(server_and_ten_clients(listener))
 }

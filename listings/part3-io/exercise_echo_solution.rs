@@ -17,7 +17,7 @@
 
 use std::future::poll_fn;
 use std::io::{self, Read};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 
 use listings::poll_loop::{accept, block_on, poll_io, spawn, write_all};
@@ -56,11 +56,13 @@ async fn echo(mut stream: TcpStream) -> io::Result<()> {
 
 // starter: // ANCHOR: program
 fn main() -> io::Result<()> {
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
-    block_on(async {
+    let address = listener.local_addr()?;
+    block_on(async move {
         let server = spawn(serve(listener, 3));
-        let clients: Vec<_> = (0..3).map(|n| spawn(client(n))).collect();
+        let clients: Vec<_> =
+            (0..3).map(|n| spawn(client(address, n))).collect();
         for client in clients {
             client.await?;
         }
@@ -82,9 +84,9 @@ async fn serve(listener: TcpListener, connections: usize) -> io::Result<()> {
 }
 
 /// Client `n`: sends one line, and prints what comes back.
-async fn client(n: usize) -> io::Result<()> {
+async fn client(address: SocketAddr, n: usize) -> io::Result<()> {
     // The shortcut of Part Three: `connect` blocks, briefly.
-    let mut stream = TcpStream::connect("127.0.0.1:8000")?;
+    let mut stream = TcpStream::connect(address)?;
     stream.set_nonblocking(true)?;
     write_all(&mut stream, format!("hello from client {n}").as_bytes()).await?;
     // "Nothing more from me": the server's next read after the line gets

@@ -16,7 +16,7 @@
 
 use std::future::poll_fn;
 use std::io::{self, Read};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 // solution: begin
 use std::pin::{Pin, pin};
@@ -85,12 +85,13 @@ async fn handle(mut stream: TcpStream) -> io::Result<()> {
 // The program: the server and two clients, all tasks on this thread.
 
 fn main() -> io::Result<()> {
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
-    block_on(async {
+    let address = listener.local_addr()?;
+    block_on(async move {
         let server = spawn(serve(listener, 2));
-        let talker = spawn(client("talker", Some("hello")));
-        let silent = spawn(client("silent client", None));
+        let talker = spawn(client(address, "talker", Some("hello")));
+        let silent = spawn(client(address, "silent client", None));
         talker.await?;
         silent.await?;
         server.await
@@ -113,9 +114,13 @@ async fn serve(listener: TcpListener, connections: usize) -> io::Result<()> {
 
 /// A client that thinks for a tenth of a second, then sends `request`, if
 /// it has one, and waits until the server hangs up.
-async fn client(name: &str, request: Option<&str>) -> io::Result<()> {
+async fn client(
+    address: SocketAddr,
+    name: &str,
+    request: Option<&str>,
+) -> io::Result<()> {
     // The shortcut of Part Three: `connect` blocks, briefly.
-    let mut stream = TcpStream::connect("127.0.0.1:8000")?;
+    let mut stream = TcpStream::connect(address)?;
     stream.set_nonblocking(true)?;
     sleep(Duration::from_millis(100)).await;
     if let Some(request) = request {

@@ -10,7 +10,7 @@
 //! same after about one second, and the process is idle while it waits.
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use listings::poll_loop::{
@@ -20,7 +20,7 @@ use listings::poll_loop::{
 // The same program as `part3-busy-loop`, on the event loop.
 
 fn main() -> io::Result<()> {
-    let listener = TcpListener::bind("0.0.0.0:8000")?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     block_on(server_and_ten_clients(listener))?
 }

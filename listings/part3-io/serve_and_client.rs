@@ -6,8 +6,7 @@ fn serve(mut stream: TcpStream, n: usize) -> io::Result<()> {
 }
 
 /// One client: connect, then copy everything the server sends to stdout.
-fn client() {
-    let mut stream =
-        TcpStream::connect("127.0.0.1:8000").expect("could not connect");
+fn client(address: SocketAddr) {
+    let mut stream = TcpStream::connect(address).expect("could not connect");
     io::copy(&mut stream, &mut io::stdout()).expect("copy failed");
 }

@@ -1,8 +1,9 @@
 /// The server and ten clients, each a task. The clients end first; then
 /// the server's result is the program's.
 async fn server_and_ten_clients(listener: TcpListener) -> io::Result<()> {
+    let address = listener.local_addr()?;
     let server = spawn(serve_ten(listener));
-    let clients: Vec<_> = (0..10).map(|_| spawn(client())).collect();
+    let clients: Vec<_> = (0..10).map(|_| spawn(client(address))).collect();
     for client in clients {
         client.await;
     }
@@ -23,12 +24,11 @@ async fn serve_ten(listener: TcpListener) -> io::Result<()> {
 }
 
 /// One client: connect, then copy everything the server sends to stdout.
-async fn client() {
+async fn client(address: SocketAddr) {
     // The shortcut of Part Three: `connect` blocks. Against a listener on
     // this machine it returns almost at once; Part Three says what a
     // non-blocking connect needs.
-    let stream =
-        TcpStream::connect("127.0.0.1:8000").expect("could not connect");
+    let stream = TcpStream::connect(address).expect("could not connect");
     stream
         .set_nonblocking(true)
         .expect("could not set non-blocking");

@@ -12,7 +12,7 @@
 //! about one second, and the process idle while it waits.
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use listings::epoll::{Async, block_on, sleep, spawn};
@@ -21,10 +21,12 @@ use listings::epoll::{Async, block_on, sleep, spawn};
 
 // ANCHOR: program
 fn main() -> io::Result<()> {
-    let listener = Async::bind("0.0.0.0:8000")?;
-    block_on(async {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let address = listener.local_addr()?;
+    let listener = Async::new(listener)?;
+    block_on(async move {
         let server = spawn(serve_ten(listener));
-        let clients: Vec<_> = (0..10).map(|_| spawn(client())).collect();
+        let clients: Vec<_> = (0..10).map(|_| spawn(client(address))).collect();
         for client in clients {
             client.await;
         }
@@ -53,11 +55,10 @@ async fn serve(stream: Async<TcpStream>, n: usize) -> io::Result<()> {
 }
 
 /// One client: connect, then copy everything the server sends to stdout.
-async fn client() {
+async fn client(address: SocketAddr) {
     // `connect` still blocks, as in Part Three: against a listener on
     // this machine it returns almost at once.
-    let stream =
-        TcpStream::connect("127.0.0.1:8000").expect("could not connect");
+    let stream = TcpStream::connect(address).expect("could not connect");
     let stream = Async::new(stream).expect("could not register");
     copy_to_stdout(stream).await.expect("copy failed");
 }

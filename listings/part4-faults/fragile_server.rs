@@ -21,10 +21,10 @@ use listings::fragile::{Async, block_on, sleep, spawn};
 
 // ANCHOR: main
 fn main() -> io::Result<()> {
-    // The address to listen on: the first argument, or port 8000 on every
-    // interface. Port 0 asks the kernel for any free port.
+    // The address to listen on: the first argument, or port 8000 of the
+    // loopback. Port 0 asks the kernel for any free port.
     let address = std::env::args().nth(1);
-    let address = address.as_deref().unwrap_or("0.0.0.0:8000");
+    let address = address.as_deref().unwrap_or("127.0.0.1:8000");
     handle_signals()?;
     let listener = Async::bind(address)?;
     block_on(async {

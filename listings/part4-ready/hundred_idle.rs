@@ -24,14 +24,14 @@ async fn handle(mut stream: TcpStream) -> io::Result<usize> {
 }
 
 fn main() -> io::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:8000")?;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
     // The connections are made before the runtime starts, with blocking
     // calls: the kernel completes each handshake by itself, so `accept`
     // finds every connection waiting.
     let mut clients = Vec::new();
     let mut streams = Vec::new();
     for _ in 0..CONNECTIONS {
-        clients.push(TcpStream::connect("127.0.0.1:8000")?);
+        clients.push(TcpStream::connect(listener.local_addr()?)?);
         let (stream, _) = listener.accept()?;
         stream.set_nonblocking(true)?;
         streams.push(stream);

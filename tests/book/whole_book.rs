@@ -105,8 +105,8 @@ fn every_claim_names_a_test_and_every_claim_test_a_claim() {
 }
 
 /// `mdbook test`, as a reader runs it, a chapter at a time and the chapters
-/// side by side, each in a network of its own (the book's servers all
-/// listen on port 8000). rustdoc compiles the blocks a second time: there
+/// side by side, each in a network of its own (so that a `no_run` server's
+/// port 8000 stays free for the reader's own). rustdoc compiles the blocks a second time: there
 /// is no stable way to hand it the binaries skeptic built.
 #[test]
 fn mdbook_test_passes() {

@@ -67,8 +67,8 @@ pub fn command(
     if let Some(chapter) = chapter {
         command.args(["--chapter", chapter]);
     }
-    // Doctests run in parallel by default; the book's servers all listen
-    // on port 8000, so they take turns.
-    command.env("RUST_TEST_THREADS", "1");
+    // The blocks run side by side, as rustdoc runs doctests: a program
+    // that is both server and clients listens on a port of the kernel's
+    // choosing, and the servers on port 8000 are `no_run`.
     Ok(command)
 }

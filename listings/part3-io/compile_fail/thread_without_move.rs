@@ -6,7 +6,7 @@
 //! compiler refuses the borrow with error E0373.
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
