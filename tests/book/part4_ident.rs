@@ -192,8 +192,93 @@ fn out_of_range_ports_are_invalid_and_echoed() {
         ("hello", "0, 0 : ERROR : INVALID-PORT\r\n"),
     ] {
         let answer = ident::answer(line.as_bytes(), &mut nobody);
-        assert_eq!(run_by_hand(answer), reply);
+        assert_eq!(run_by_hand(answer), reply.as_bytes());
     }
+}
+
+// Who owns a connection: over IPv4 and IPv6, and the reply's octets.
+
+/// The owner of the connection between `ours` (a socket of this process)
+/// and its peer, asked as an ident client would: the query's own
+/// connection between `here` and `peer`, naming the two ports.
+fn owner_of(
+    ours: &std::net::TcpStream,
+    here: std::net::IpAddr,
+    peer: std::net::IpAddr,
+) -> Option<UserId> {
+    let (local, remote) =
+        (ours.local_addr().unwrap(), ours.peer_addr().unwrap());
+    let ports = PortPair {
+        server: local.port(),
+        client: remote.port(),
+    };
+    ident::find_owner((here, 0).into(), (peer, 0).into(), ports)
+}
+
+/// This process's user id, as a reply names it.
+fn our_user_id() -> UserId {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let loopback = [127, 0, 0, 1].into();
+    owner_of(&ours, loopback, loopback).expect("our own connection")
+}
+
+/// A connection that an IPv6 socket made to a v4-mapped address is listed
+/// in Linux's IPv6 table; an ident query about it may come over IPv4, or
+/// over IPv6 with the same mapped addresses.
+#[test]
+fn a_connection_made_from_ipv6_to_a_v4_mapped_address_is_found() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ours = TcpStream::connect(("::ffff:127.0.0.1", port)).unwrap();
+    assert!(ours.local_addr().unwrap().is_ipv6());
+    let v4: std::net::IpAddr = [127, 0, 0, 1].into();
+    let mapped: std::net::IpAddr = std::net::Ipv4Addr::new(127, 0, 0, 1)
+        .to_ipv6_mapped()
+        .into();
+    assert_eq!(owner_of(&ours, v4, v4), Some(our_user_id()));
+    assert_eq!(owner_of(&ours, mapped, mapped), Some(our_user_id()));
+}
+
+/// An IPv4 connection asked about over IPv6 (an ident server listening
+/// on `[::]` sees IPv4 clients as v4-mapped addresses), and a native IPv6
+/// connection asked about over IPv6.
+#[test]
+fn ipv4_and_native_ipv6_connections_are_found_when_asked_over_ipv6() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let mapped: std::net::IpAddr = std::net::Ipv4Addr::new(127, 0, 0, 1)
+        .to_ipv6_mapped()
+        .into();
+    assert_eq!(owner_of(&ours, mapped, mapped), Some(our_user_id()));
+
+    let listener = std::net::TcpListener::bind("[::1]:0").unwrap();
+    let ours = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let v6: std::net::IpAddr = std::net::Ipv6Addr::LOCALHOST.into();
+    assert_eq!(owner_of(&ours, v6, v6), Some(our_user_id()));
+    // Asked with the wrong addresses, it is nobody's.
+    let v4: std::net::IpAddr = [127, 0, 0, 1].into();
+    assert_eq!(owner_of(&ours, v4, v4), None);
+}
+
+/// A user id goes out as the octets the password database holds, not
+/// as text: bytes that are not UTF-8 arrive unchanged. At most 512 of
+/// them, and never a line end.
+#[test]
+fn user_ids_go_out_as_octets_and_at_most_512() {
+    let latin1 = b"ren\xe9".to_vec();
+    let mut owner = |_| {
+        ready(Some(UserId {
+            opsys: "UNIX",
+            id: latin1.clone(),
+        }))
+    };
+    let reply = run_by_hand(ident::answer(b"1, 2", &mut owner));
+    assert_eq!(reply, b"1, 2 : USERID : UNIX : ren\xe9\r\n");
+    assert!(ident::fits_a_reply(&[b'x'; 512]));
+    assert!(!ident::fits_a_reply(&[b'x'; 513]));
+    assert!(!ident::fits_a_reply(b"a\nb"));
+    assert!(!ident::fits_a_reply(b"a\rb"));
 }
 
 // The connection handler, over streams in memory.
@@ -281,7 +366,7 @@ impl AsyncWrite for &mut Taking {
 fn pretend_owner(ports: PortPair) -> Option<UserId> {
     (!ports.server.is_multiple_of(3)).then(|| UserId {
         opsys: "UNIX",
-        id: format!("user{}", ports.client % 100),
+        id: format!("user{}", ports.client % 100).into_bytes(),
     })
 }
 
@@ -290,7 +375,8 @@ fn expected_reply(ports: PortPair) -> String {
     let PortPair { server, client } = ports;
     match pretend_owner(ports) {
         Some(user) => {
-            format!("{server}, {client} : USERID : UNIX : {}\r\n", user.id)
+            let id = String::from_utf8(user.id).unwrap();
+            format!("{server}, {client} : USERID : UNIX : {id}\r\n")
         }
         None => format!("{server}, {client} : ERROR : NO-USER\r\n"),
     }

@@ -40,7 +40,7 @@
 //! let mut owner = |ports: PortPair| {
 //!     ready((ports.client == 40000).then(|| UserId {
 //!         opsys: "UNIX",
-//!         id: "alice".to_owned(),
+//!         id: b"alice".to_vec(),
 //!     }))
 //! };
 //! let replies = block_on(async {
@@ -51,9 +51,9 @@
 //!     ]
 //! })
 //! .unwrap();
-//! assert_eq!(replies[0], "8113, 40000 : USERID : UNIX : alice\r\n");
-//! assert_eq!(replies[1], "8113, 40001 : ERROR : NO-USER\r\n");
-//! assert_eq!(replies[2], "8113, 0 : ERROR : INVALID-PORT\r\n");
+//! assert_eq!(replies[0], b"8113, 40000 : USERID : UNIX : alice\r\n");
+//! assert_eq!(replies[1], b"8113, 40001 : ERROR : NO-USER\r\n");
+//! assert_eq!(replies[2], b"8113, 0 : ERROR : INVALID-PORT\r\n");
 //! ```
 //!
 //! `timeout` gives a future's output, or `None` if the time ran out first.
@@ -93,7 +93,7 @@
 //! let owner = |_: PortPair| {
 //!     ready(Some(UserId {
 //!         opsys: "OTHER",
-//!         id: "7".to_owned(),
+//!         id: b"7".to_vec(),
 //!     }))
 //! };
 //! let idle = Duration::from_secs(5);
@@ -167,7 +167,7 @@
 //! let uid = unsafe { libc::getuid() };
 //! match owner.opsys {
 //!     "UNIX" => assert!(!owner.id.is_empty()),
-//!     _ => assert_eq!(owner.id, uid.to_string()),
+//!     _ => assert_eq!(owner.id, uid.to_string().into_bytes()),
 //! }
 //! // A port that the client's end does not have: no such connection.
 //! let elsewhere = PortPair {
@@ -240,7 +240,7 @@ use std::fs::File;
 use std::future::poll_fn;
 use std::io::{self, BufRead, BufReader};
 use std::mem;
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
@@ -310,16 +310,20 @@ fn port(n: u32) -> Option<u16> {
 // ANCHOR: answer
 /// Who owns a connection, as a reply names them: an operating system
 /// (`UNIX`, or `OTHER` for an identifier that is not a user name) and
-/// the identifier.
+/// the identifier. The RFC's identifiers are octets, not text: a user
+/// name goes out as the bytes the password database holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserId {
     pub opsys: &'static str,
-    pub id: String,
+    pub id: Vec<u8>,
 }
+
+/// The longest identifier a reply may carry (RFC 1413, section 6).
+pub const MAX_USER_ID: usize = 512;
 
 /// The reply to one query line, ending in CR LF. `owner` finds who owns
 /// the connection, if anyone does.
-pub async fn answer<F, L>(line: &[u8], owner: &mut F) -> String
+pub async fn answer<F, L>(line: &[u8], owner: &mut F) -> Vec<u8>
 where
     F: FnMut(PortPair) -> L,
     L: Future<Output = Option<UserId>>,
@@ -329,13 +333,17 @@ where
             let PortPair { server, client } = ports;
             match owner(ports).await {
                 Some(UserId { opsys, id }) => {
-                    format!("{server}, {client} : USERID : {opsys} : {id}\r\n")
+                    let head =
+                        format!("{server}, {client} : USERID : {opsys} : ");
+                    [head.as_bytes(), &id, b"\r\n"].concat()
                 }
-                None => format!("{server}, {client} : ERROR : NO-USER\r\n"),
+                None => format!("{server}, {client} : ERROR : NO-USER\r\n")
+                    .into_bytes(),
             }
         }
         Err(InvalidPort { server, client }) => {
             format!("{server}, {client} : ERROR : INVALID-PORT\r\n")
+                .into_bytes()
         }
     }
 }
@@ -374,7 +382,7 @@ where
             None => return Err(timed_out()),
         };
         let reply = answer(&line, &mut owner).await;
-        let written = timeout(idle, write_all(&mut writer, reply.as_bytes()));
+        let written = timeout(idle, write_all(&mut writer, &reply));
         written.await.ok_or_else(timed_out)??;
     }
 }
@@ -410,27 +418,84 @@ pub fn find_owner(
     let remote = SocketAddr::new(peer.ip(), ports.client);
     let uid = owner_uid(local, remote).ok()??;
     Some(match user_name(uid) {
-        Some(name) => UserId {
+        Some(name) if fits_a_reply(&name) => UserId {
             opsys: "UNIX",
             id: name,
         },
-        // A user id without a name is not what a UNIX reply promises (a
-        // name to mail or finger), so it goes out as OTHER.
-        None => UserId {
+        // A user id without a name (or with one no reply can carry) is
+        // not what a UNIX reply promises (a name to mail or finger), so
+        // it goes out as OTHER.
+        _ => UserId {
             opsys: "OTHER",
-            id: uid.to_string(),
+            id: uid.to_string().into_bytes(),
         },
     })
 }
 
+/// Whether a reply can carry `name` as it is: at most 512 octets, and
+/// no CR or LF, which would end the reply early (nor NUL, which a C
+/// string cannot hold anyway). Any other octet goes out unchanged.
+///
+/// ```
+/// use listings::ident::server::fits_a_reply;
+///
+/// assert!(fits_a_reply(b"alice"));
+/// assert!(fits_a_reply("zoë".as_bytes()));
+/// assert!(fits_a_reply(&[b'a'; 512]));
+/// assert!(!fits_a_reply(&[b'a'; 513]));
+/// assert!(!fits_a_reply(b"two\r\nlines"));
+/// ```
+pub fn fits_a_reply(name: &[u8]) -> bool {
+    name.len() <= MAX_USER_ID
+        && !name.iter().any(|b| matches!(b, b'\r' | b'\n' | 0))
+}
+
 /// Looks up the established connection `local` <-> `remote` in Linux's
-/// table of TCP sockets and returns the user id of its owner. The table
-/// is read a line at a time, so its size costs time but not memory.
+/// tables of TCP sockets and returns the user id of its owner.
 fn owner_uid(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<u32>> {
-    let table = match local {
-        SocketAddr::V4(_) => "/proc/net/tcp",
-        SocketAddr::V6(_) => "/proc/net/tcp6",
+    for (table, local, remote) in where_listed(local, remote) {
+        if let Some(uid) = owner_in(table, local, remote)? {
+            return Ok(Some(uid));
+        }
+    }
+    Ok(None)
+}
+
+/// Where Linux may list the connection `local` <-> `remote`. An IPv6
+/// socket can connect to an IPv4 peer through a v4-mapped address
+/// (`::ffff:127.0.0.1`), and an IPv6 listener accepts IPv4 clients so:
+/// such a connection is in the IPv6 table under its mapped addresses,
+/// while the same two ends, asked about over IPv4, have plain ones.
+fn where_listed(
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> Vec<(&'static str, SocketAddr, SocketAddr)> {
+    let v4 = |address: SocketAddr| match address {
+        SocketAddr::V4(v4) => Some(v4),
+        SocketAddr::V6(v6) => {
+            Some(SocketAddrV4::new(v6.ip().to_ipv4_mapped()?, v6.port()))
+        }
     };
+    let mapped = |v4: SocketAddrV4| {
+        SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+    };
+    match (v4(local), v4(remote)) {
+        (Some(local), Some(remote)) => vec![
+            ("/proc/net/tcp", local.into(), remote.into()),
+            ("/proc/net/tcp6", mapped(local), mapped(remote)),
+        ],
+        _ => vec![("/proc/net/tcp6", local, remote)],
+    }
+}
+
+/// The owner of the established connection `local` <-> `remote` in one
+/// table of TCP sockets. The table is read a line at a time, so its size
+/// costs time but not memory.
+fn owner_in(
+    table: &str,
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> io::Result<Option<u32>> {
     let (local, remote) = (kernel_format(local), kernel_format(remote));
     let mut lines = BufReader::new(File::open(table)?).lines();
     lines.next(); // the column headings
@@ -467,8 +532,8 @@ fn kernel_format(address: SocketAddr) -> String {
     text + &format!(":{:04X}", address.port())
 }
 
-/// The name of user `uid`, from the password database.
-fn user_name(uid: u32) -> Option<String> {
+/// The name of user `uid`, from the password database, as its bytes.
+fn user_name(uid: u32) -> Option<Vec<u8>> {
     let mut buffer = vec![0 as libc::c_char; 1024];
     loop {
         // SAFETY: all-zero bytes are a valid `passwd` (null pointers and
@@ -498,7 +563,7 @@ fn user_name(uid: u32) -> Option<String> {
         // SAFETY: on success `pw_name` points to a NUL-terminated string
         // in `buffer`, which is alive and untouched until we return.
         let name = unsafe { CStr::from_ptr(entry.pw_name) };
-        return Some(name.to_string_lossy().into_owned());
+        return Some(name.to_bytes().to_vec());
     }
 }
 // ANCHOR_END: owner
