@@ -437,12 +437,12 @@ pub fn find_owner(
 /// string cannot hold anyway). Any other octet goes out unchanged.
 ///
 /// ```
-/// use listings::ident::server::fits_a_reply;
+/// use listings::ident::server::{MAX_USER_ID, fits_a_reply};
 ///
 /// assert!(fits_a_reply(b"alice"));
 /// assert!(fits_a_reply("zoë".as_bytes()));
-/// assert!(fits_a_reply(&[b'a'; 512]));
-/// assert!(!fits_a_reply(&[b'a'; 513]));
+/// assert!(fits_a_reply(&[b'a'; MAX_USER_ID]));
+/// assert!(!fits_a_reply(&[b'a'; MAX_USER_ID + 1]));
 /// assert!(!fits_a_reply(b"two\r\nlines"));
 /// ```
 pub fn fits_a_reply(name: &[u8]) -> bool {
