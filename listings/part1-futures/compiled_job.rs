@@ -38,9 +38,9 @@ struct JobAsCompiled {
 }
 
 /// Where the body of `job` is between two polls. The compiler keeps the
-/// state's number in a byte of its own, and never in a bit pattern that a
-/// field cannot hold, as it does for an ordinary enum: `repr(u8)` asks the
-/// same of this one.
+/// state's number in a byte of its own, and does not hide it in a bit
+/// pattern that a field never takes, as Rust does for an ordinary enum:
+/// `repr(u8)` asks the same of this one.
 #[repr(u8)]
 enum State {
     /// Called, not yet polled.
@@ -60,7 +60,6 @@ fn job_as_compiled(n: usize) -> JobAsCompiled {
         state: State::Unresumed,
     }
 }
-
 // ANCHOR_END: written_out
 
 // ANCHOR: written_out_poll
@@ -68,6 +67,9 @@ impl Future for JobAsCompiled {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // A `Sleep` is `Unpin`, and so is `JobAsCompiled`: a plain `&mut`
+        // will do. The compiler's future is never `Unpin`, and reaches its
+        // fields where they lie, as a pin projection does.
         let this = &mut *self;
         loop {
             match &mut this.state {
