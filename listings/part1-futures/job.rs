@@ -41,7 +41,3 @@ impl Future for Job {
     }
 }
 // ANCHOR_END: job
-
-fn main() {
-    block_on(join((0..10).map(|n| Job::Start { n })));
-}

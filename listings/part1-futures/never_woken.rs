@@ -24,3 +24,7 @@ impl Future for Sleep {
 // ANCHOR_END: sleep
 
 include!("job.rs");
+
+fn main() {
+    block_on(join((0..10).map(|n| Job::Start { n })));
+}

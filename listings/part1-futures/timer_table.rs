@@ -18,3 +18,7 @@ use listings::timer_block_on::block_on;
 use listings::timers::{Sleep, sleep};
 
 include!("job.rs");
+
+fn main() {
+    block_on(join((0..10).map(|n| Job::Start { n })));
+}

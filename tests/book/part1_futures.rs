@@ -45,13 +45,16 @@ fn errors_of(name: &str) -> Errors {
 }
 
 /// The programs whose claims are about output and the time spent sleeping.
-const SLEEPERS: [&str; 8] = [
+const SLEEPERS: [&str; 11] = [
     "part1-one-job",
     "part1-join-blocking",
     "part1-thread-timer",
     "part1-combinators",
     "part1-async-job",
+    "part1-compiled-job",
     "part1-timeout",
+    "part1-hand-projected-timeout",
+    "part1-pin-project-timeout",
     "part1-pinned-job",
     "part1-boxed-recursion",
 ];
@@ -196,6 +199,59 @@ fn async_job_takes_about_one_second() {
     assert_takes_about(sleeper("part1-async-job"), SECOND);
 }
 
+/// The size `part1-compiled-job` printed for `what`, from its line
+/// `" 48 bytes: what"`.
+fn size_of_in(output: &str, what: &str) -> usize {
+    let line = output
+        .lines()
+        .find(|line| line.ends_with(&format!(" bytes: {what}")))
+        .unwrap_or_else(|| panic!("no size of {what} in:\n{output}"));
+    let size = line.trim_start().split(' ').next().unwrap();
+    size.parse().unwrap_or_else(|e| panic!("{line}: {e}"))
+}
+
+#[test]
+fn compiled_job_prints_the_size_of_each_future() {
+    let run = sleeper("part1-compiled-job");
+    assert_eq!(run.stdout, sample_output("compiled_job"));
+    // The sizes the chapter quotes, and where they come from: `n`, a
+    // `Sleep` (a deadline and an id), and a byte for the state, padded.
+    let n = size_of::<usize>();
+    let sleep = size_of::<std::time::Instant>() + size_of::<u64>();
+    assert_eq!((n, sleep), (8, 24));
+    let size = |what| size_of_in(&run.stdout, what);
+    // `Job`: its largest state, `n` and the sleep; the state's number
+    // hides in a bit pattern the deadline never has.
+    assert_eq!(size("Job, by hand"), n + sleep);
+    assert_eq!(size("Job, by hand"), 32);
+    // The `async fn`'s future: `n` twice, the sleep, and the state's byte
+    // padded to 8; the written-out state machine, the same.
+    assert_eq!(size("the async fn's future"), n + n + sleep + 8);
+    assert_eq!(size("the async fn's future"), 48);
+    assert_eq!(size("JobAsCompiled"), size("the async fn's future"));
+    // The chain: the second closure, `n` in an `Option` (16 bytes), beside
+    // the first step's sleep and a byte that says which step (32).
+    assert_eq!(size("the combinator chain"), (n + 8) + (sleep + 8));
+    assert_eq!(size("the combinator chain"), 48);
+}
+
+#[test]
+fn compiled_job_runs_the_four_jobs_side_by_side() {
+    let run = sleeper("part1-compiled-job");
+    let expected: Vec<String> = (0..4)
+        .map(|n| format!("start {n}"))
+        .chain((0..4).map(|n| format!("end {n}")))
+        .collect();
+    for (output, whose) in [
+        (&run.stdout, "part1-compiled-job"),
+        (&sample_output("compiled_job"), "the sample"),
+    ] {
+        let jobs: Vec<&str> = output.lines().skip(4).collect();
+        assert_eq!(jobs, expected, "{whose} printed:\n{output}");
+    }
+    assert_takes_about(run, SECOND);
+}
+
 #[test]
 fn timeout_drops_the_slow_job_before_its_end() {
     let run = sleeper("part1-timeout");
@@ -248,6 +304,96 @@ fn pinned_job_starts_by_hand_and_ends_in_block_on() {
     promised::pinned_job(&run.stdout);
     assert_eq!(sample_output("pinned_job"), expected);
     assert_takes_about(run, SECOND);
+}
+
+/// Asserts that `program`, a `Timeout` without a box, prints what the
+/// boxed one of `part1-timeout` prints, and that its sample is that too.
+fn assert_prints_what_the_boxed_timeout_prints(program: &str, sample: &str) {
+    let run = sleeper(program);
+    assert_eq!(run.stdout, sample_output("timeout"), "{program}");
+    assert_eq!(sample_output(sample), sample_output("timeout"));
+    // Job 1's second was over before the program ended, and still no end.
+    assert!(!run.stdout.contains("end 1"), "{}", run.stdout);
+    assert!(run.wall >= SECOND, "{:?}", run.wall);
+}
+
+#[test]
+fn unprojected_timeout_cannot_be_unpinned() {
+    let errors = errors_of("unprojected_timeout");
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        ["E0277"],
+        "{}",
+        errors.rendered
+    );
+    assert!(
+        errors.rendered.contains("`F` cannot be unpinned"),
+        "{}",
+        errors.rendered
+    );
+}
+
+#[test]
+fn hand_projected_timeout_prints_what_the_boxed_one_prints() {
+    assert_prints_what_the_boxed_timeout_prints(
+        "part1-hand-projected-timeout",
+        "hand_projected_timeout",
+    );
+}
+
+#[test]
+fn unprojected_sleep_cannot_be_borrowed_through_the_pin() {
+    let errors = errors_of("unprojected_sleep");
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        ["E0596"],
+        "{}",
+        errors.rendered
+    );
+    assert!(
+        errors.rendered.contains(
+            "cannot borrow data in dereference of \
+             `Pin<&mut Timeout<F>>` as mutable"
+        ),
+        "{}",
+        errors.rendered
+    );
+}
+
+#[test]
+fn pin_project_timeout_prints_what_the_boxed_one_prints() {
+    assert_prints_what_the_boxed_timeout_prints(
+        "part1-pin-project-timeout",
+        "pin_project_timeout",
+    );
+}
+
+#[test]
+fn pin_project_timeout_refuses_a_drop_impl() {
+    // The program as the page shows it, with a `Drop` that could move the
+    // pinned future out of the `&mut self` it gets.
+    let file = "listings/part1-futures/pin_project_timeout.rs";
+    let program = assemble(&programs::project(), Path::new(file)).unwrap();
+    let source = format!(
+        "{}\nimpl<F> Drop for Timeout<F> {{\n    fn drop(&mut self) {{}}\n}}\n",
+        program.text()
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("with_drop.rs");
+    std::fs::write(&path, source).unwrap();
+    let edition = programs::project().edition().unwrap();
+    let output = std::process::Command::new("rustc")
+        .arg(&path)
+        .args(["--edition", &edition, "--crate-type", "bin"])
+        .args(["--emit=metadata", "--out-dir"])
+        .arg(scratch.path())
+        .args(programs::built().rustc_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "it compiled:\n{stderr}");
+    assert!(stderr.contains("error[E0119]"), "{stderr}");
+    assert!(stderr.contains("MustNotImplDrop"), "{stderr}");
 }
 
 #[test]

@@ -134,9 +134,10 @@ fn mdbook_test_passes() {
 }
 
 /// What each Run button sends compiles and runs with only the crates the
-/// Playground offers (std, libc, futures, tokio), in the book's edition,
-/// and finishes well inside the few seconds the button waits: successfully,
-/// or, for a `should_panic` block (an exercise's starter), with a panic.
+/// Playground offers (std, libc, futures, tokio, pin-project-lite), in the
+/// book's edition, and finishes well inside the few seconds the button
+/// waits: successfully, or, for a `should_panic` block (an exercise's
+/// starter), with a panic.
 #[test]
 fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     let (run, dest) = built_book();

@@ -4,8 +4,8 @@
 //! what a reader would see without leaving the machine.
 //!
 //! - `POST /meta/crates` lists the crates a program may use: the ones the
-//!   Playground offers and the listings use (libc, futures, tokio), at the
-//!   versions the listings are built with.
+//!   Playground offers and the listings use (libc, futures, tokio,
+//!   pin-project-lite), at the versions the listings are built with.
 //! - `POST /evaluate.json` takes `{version, optimize, code, edition}`,
 //!   compiles `code` with rustc as that edition and with only those
 //!   crates, runs it in a network of its own with the time limit the
@@ -375,7 +375,7 @@ mod tests {
             .iter()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["futures", "libc", "tokio"]);
+        assert_eq!(names, ["futures", "libc", "pin_project_lite", "tokio"]);
         assert!(crates[1]["version"].as_str().unwrap().starts_with("0.2."));
     }
 }
