@@ -19,7 +19,7 @@ pub struct Built {
     /// Each program by its bin name, e.g. `part3-poll-loop`.
     pub programs: BTreeMap<String, PathBuf>,
     /// The exact rlib of each crate the listings depend on (libc, futures,
-    /// tokio), by crate name.
+    /// tokio, pin-project-lite), by crate name.
     pub externs: BTreeMap<String, PathBuf>,
     /// The version of each of those crates, by crate name.
     pub versions: BTreeMap<String, String>,
