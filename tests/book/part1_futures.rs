@@ -44,6 +44,20 @@ fn errors_of(name: &str) -> Errors {
     rustc_errors(&program.text())
 }
 
+/// The errors of compile_fail program `name`, which must be exactly one
+/// error, `code`, whose message says `says`.
+fn refused_with(name: &str, code: &str, says: &str) -> Errors {
+    let errors = errors_of(name);
+    assert_eq!(
+        errors.codes.iter().collect::<Vec<_>>(),
+        [code],
+        "{}",
+        errors.rendered
+    );
+    assert!(errors.rendered.contains(says), "{}", errors.rendered);
+    errors
+}
+
 /// The programs whose claims are about output and the time spent sleeping.
 const SLEEPERS: [&str; 11] = [
     "part1-one-job",
@@ -274,18 +288,7 @@ fn timeout_takes_about_one_second() {
 
 #[test]
 fn unpinned_job_cannot_be_unpinned() {
-    let errors = errors_of("unpinned_job");
-    assert_eq!(
-        errors.codes.iter().collect::<Vec<_>>(),
-        ["E0277"],
-        "{}",
-        errors.rendered
-    );
-    assert!(
-        errors.rendered.contains("cannot be unpinned"),
-        "{}",
-        errors.rendered
-    );
+    let errors = refused_with("unpinned_job", "E0277", "cannot be unpinned");
     // The remedies the compiler suggests.
     assert!(errors.rendered.contains("`pin!`"), "{}", errors.rendered);
     assert!(
@@ -319,18 +322,7 @@ fn assert_prints_what_the_boxed_timeout_prints(program: &str, sample: &str) {
 
 #[test]
 fn unprojected_timeout_cannot_be_unpinned() {
-    let errors = errors_of("unprojected_timeout");
-    assert_eq!(
-        errors.codes.iter().collect::<Vec<_>>(),
-        ["E0277"],
-        "{}",
-        errors.rendered
-    );
-    assert!(
-        errors.rendered.contains("`F` cannot be unpinned"),
-        "{}",
-        errors.rendered
-    );
+    refused_with("unprojected_timeout", "E0277", "`F` cannot be unpinned");
 }
 
 #[test]
@@ -343,20 +335,11 @@ fn hand_projected_timeout_prints_what_the_boxed_one_prints() {
 
 #[test]
 fn unprojected_sleep_cannot_be_borrowed_through_the_pin() {
-    let errors = errors_of("unprojected_sleep");
-    assert_eq!(
-        errors.codes.iter().collect::<Vec<_>>(),
-        ["E0596"],
-        "{}",
-        errors.rendered
-    );
-    assert!(
-        errors.rendered.contains(
-            "cannot borrow data in dereference of \
-             `Pin<&mut Timeout<F>>` as mutable"
-        ),
-        "{}",
-        errors.rendered
+    refused_with(
+        "unprojected_sleep",
+        "E0596",
+        "cannot borrow data in dereference of \
+             `Pin<&mut Timeout<F>>` as mutable",
     );
 }
 
@@ -398,19 +381,10 @@ fn pin_project_timeout_refuses_a_drop_impl() {
 
 #[test]
 fn recursive_countdown_requires_boxing() {
-    let errors = errors_of("recursive_countdown");
-    assert_eq!(
-        errors.codes.iter().collect::<Vec<_>>(),
-        ["E0733"],
-        "{}",
-        errors.rendered
-    );
-    assert!(
-        errors
-            .rendered
-            .contains("recursion in an async fn requires boxing"),
-        "{}",
-        errors.rendered
+    let errors = refused_with(
+        "recursive_countdown",
+        "E0733",
+        "recursion in an async fn requires boxing",
     );
     assert!(errors.rendered.contains("Box::pin"), "{}", errors.rendered);
 }
