@@ -561,11 +561,9 @@ pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
     let mut events = Vec::with_capacity(EVENTS_PER_WAIT);
     MAIN_WOKEN.store(true, Ordering::SeqCst);
     loop {
+        budget::renew();
         if MAIN_WOKEN.swap(false, Ordering::SeqCst)
-            && let Poll::Ready(output) = {
-                budget::renew();
-                main.as_mut().poll(&mut cx)
-            }
+            && let Poll::Ready(output) = main.as_mut().poll(&mut cx)
         {
             return Ok(output);
         }

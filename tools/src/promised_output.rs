@@ -1068,7 +1068,7 @@ pub mod part4_faults {
         assert_is_the_sample(PART, "every_waiter", output);
     }
 
-    /// How many tick, and the latest tick's lateness, of `flood.rs`'s
+    /// How many ticks, and the latest tick's lateness, of `flood.rs`'s
     /// last line: "the latest of 30 ticks came 622 ms late".
     pub fn latest_tick(output: &str) -> (u32, u64) {
         let line = output.lines().nth(1).unwrap_or_default();
