@@ -15,6 +15,7 @@
 //! | [`flag_executor`] | the list of tasks with join handles and a waker that raises a flag | Part Two: tasks |
 //! | [`queue_executor`] | tasks that are their own wakers, and a ready queue | Part Two: tasks |
 //! | [`blocking`] | `spawn_blocking`: work on a thread of its own, awaited | Part Two: tasks |
+//! | [`thread_pool`] | a fixed number of threads that take blocking jobs from a queue | Part Two: tasks |
 //! | [`busy_loop`] | Part Two's runtime with non-blocking IO, busy waiting | Part Three: IO |
 //! | [`poll_loop`] | the event loop on `poll(2)` | Part Three: IO |
 //! | [`round_down`] | Part Three's loop with timers only, rounding its timeout down | Part Four: ready |
@@ -45,8 +46,10 @@
 /// sturdy runtime.
 pub mod ident {
     pub use super::sturdy as runtime;
+    pub use super::thread_pool;
     pub mod demo;
     pub mod server;
+    pub mod sock_diag;
     pub mod streams;
 }
 
@@ -129,6 +132,7 @@ pub mod round_up {
 /// ```
 pub mod sturdy;
 pub mod task_list;
+pub mod thread_pool;
 pub mod timer_block_on;
 pub mod timers;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/tuned.md"))]
@@ -141,8 +145,10 @@ pub mod tuned {
 #[allow(clippy::duplicate_mod)]
 #[path = "ident"]
 pub mod tuned_ident {
+    pub use super::thread_pool;
     pub use super::tuned as runtime;
     pub mod demo;
     pub mod server;
+    pub mod sock_diag;
     pub mod streams;
 }

@@ -749,34 +749,22 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
     process::wait_until(what, 60 * SECOND, done);
 }
 
-#[test]
-fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
-{
-    let limit = limits::raise_descriptor_limit().unwrap();
-    let needed = STALLED_CLIENTS as u64 + 1000;
-    if limit < needed {
-        return programs::cannot_check(&format!(
-            "{needed} descriptors needed, hard limit {limit}"
-        ));
-    }
-    let server = start_server("60");
-    let pid = server.id();
-    // The first query starts the lookup's thread and loads the password
-    // database: memory that does not grow with the clients.
-    assert_serves_a_new_client(pid);
-    let before = inspect::resident_kib(pid).unwrap();
+/// Connects `count` clients to the server in process `pid`, each of which
+/// sends what `first` makes of its connection, and returns them once the
+/// server has accepted them all.
+fn connect_clients(
+    pid: u32,
+    count: usize,
+    first: impl Fn(&TcpStream) -> Vec<u8> + Sync,
+) -> Vec<TcpStream> {
     let descriptors = open_descriptors(pid);
-    let started = Instant::now();
-
-    // Each client sends all of a line but its end, and goes quiet: the
-    // server must keep the 999 bytes, the most it keeps of any line.
-    let stalled = in_network_of(pid, || {
-        let mut clients = Vec::with_capacity(STALLED_CLIENTS);
-        while clients.len() < STALLED_CLIENTS {
-            for _ in 0..100 {
+    in_network_of(pid, || {
+        let mut clients = Vec::with_capacity(count);
+        while clients.len() < count {
+            for _ in 0..100.min(count - clients.len()) {
                 let mut client =
                     TcpStream::connect(("127.0.0.1", IDENT_PORT)).unwrap();
-                client.write_all(&[b'9'; MAX_LINE - 1]).unwrap();
+                client.write_all(&first(&client)).unwrap();
                 clients.push(client);
             }
             // Let the server accept them before connecting more, so that
@@ -785,7 +773,46 @@ fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
             wait_until("accepted", || open_descriptors(pid) >= accepted);
         }
         clients
-    });
+    })
+}
+
+/// The descriptors the test needs for `clients` clients, held until the
+/// test ends, or why it cannot have them here. The two tests of ten
+/// thousand clients take turns: together they would need twice the
+/// descriptors this process may have.
+fn descriptors_for(
+    clients: usize,
+) -> Result<std::sync::MutexGuard<'static, ()>, String> {
+    static CROWD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let limit = limits::raise_descriptor_limit().unwrap();
+    let needed = clients as u64 + 1000;
+    if limit < needed {
+        return Err(format!("{needed} descriptors needed, hard limit {limit}"));
+    }
+    Ok(CROWD
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+#[test]
+fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
+{
+    let _turn = match descriptors_for(STALLED_CLIENTS) {
+        Ok(turn) => turn,
+        Err(why) => return programs::cannot_check(&why),
+    };
+    let server = start_server("60");
+    let pid = server.id();
+    // The first query starts the pool's threads and loads the password
+    // database: memory that does not grow with the clients.
+    assert_serves_a_new_client(pid);
+    let before = inspect::resident_kib(pid).unwrap();
+    let started = Instant::now();
+
+    // Each client sends all of a line but its end, and goes quiet: the
+    // server must keep the 999 bytes, the most it keeps of any line.
+    let stalled =
+        connect_clients(pid, STALLED_CLIENTS, |_| vec![b'9'; MAX_LINE - 1]);
     wait_until("every byte read", || all_read(pid));
     let connected = started.elapsed();
 
@@ -809,6 +836,71 @@ fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
         let error = client.read(&mut [0]).expect_err("closed, or a reply");
         assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
     }
+    stop(server);
+}
+
+/// How many queries arrive at once in the test below.
+const QUERIES_AT_ONCE: usize = 10_000;
+
+#[test]
+fn ten_thousand_queries_at_once_wait_for_the_pools_threads_and_all_are_answered()
+ {
+    let _turn = match descriptors_for(QUERIES_AT_ONCE) {
+        Ok(turn) => turn,
+        Err(why) => return programs::cannot_check(&why),
+    };
+    let server = start_server("60");
+    let pid = server.id();
+    assert_serves_a_new_client(pid);
+    let before = inspect::resident_kib(pid).unwrap();
+    // The loop's thread and the pool's: all the threads it will ever have.
+    let most = 1 + ident::LOOKUP_THREADS;
+    assert!(inspect::threads(pid).unwrap() <= most);
+
+    // Each client sends its query about its own connection, all but the
+    // query's last byte; then the last bytes go out together, and ten
+    // thousand lookups are wanted at once.
+    let mut clients = connect_clients(pid, QUERIES_AT_ONCE, |client| {
+        let port = client.local_addr().unwrap().port();
+        format!("{IDENT_PORT}, {port}\r").into_bytes()
+    });
+    wait_until("every byte read", || all_read(pid));
+    let answering = std::sync::atomic::AtomicBool::new(true);
+    let (started, threads_seen) = std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            let mut seen = 0;
+            while answering.load(std::sync::atomic::Ordering::SeqCst) {
+                seen = seen.max(inspect::threads(pid).unwrap());
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            seen
+        });
+        let started = Instant::now();
+        for client in &mut clients {
+            client.write_all(b"\n").unwrap();
+        }
+        let me = String::from_utf8(our_user_id().id).unwrap();
+        for client in &mut clients {
+            let port = client.local_addr().unwrap().port();
+            let reply = read_reply(client);
+            let expected =
+                format!("{IDENT_PORT}, {port} : USERID : UNIX : {me}");
+            assert_eq!(reply, format!("{expected}\r\n"));
+        }
+        answering.store(false, std::sync::atomic::Ordering::SeqCst);
+        (started, watcher.join().unwrap())
+    });
+    let took = started.elapsed();
+    let peak = inspect::peak_resident_kib(pid).unwrap();
+    let per_query = (peak - before) * 1024 / QUERIES_AT_ONCE as u64;
+    eprintln!(
+        "{QUERIES_AT_ONCE} queries answered in {took:?}, at most \
+         {threads_seen} threads seen; VmHWM {before} -> {peak} KiB \
+         ({per_query} bytes a query)"
+    );
+    assert!(threads_seen <= most, "{threads_seen} threads");
+    assert!(per_query < BYTES_PER_CLIENT, "VmHWM {peak} KiB");
+    drop(clients);
     stop(server);
 }
 

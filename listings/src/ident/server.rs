@@ -236,17 +236,19 @@
 //! ```
 
 use std::ffi::CStr;
-use std::fs::File;
 use std::future::poll_fn;
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::mem;
-use std::net::{IpAddr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::pin::{Pin, pin};
+use std::sync::LazyLock;
 use std::task::Poll;
 use std::time::Duration;
 
-use super::runtime::{Async, sleep, spawn, spawn_blocking};
+use super::runtime::{Async, sleep, spawn};
+use super::sock_diag::owner_uid;
 use super::streams::{AsyncRead, AsyncWrite, Lines, Stream, write_all};
+use super::thread_pool::ThreadPool;
 
 // The ident protocol, RFC 1413.
 
@@ -450,88 +452,6 @@ pub fn fits_a_reply(name: &[u8]) -> bool {
         && !name.iter().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
 
-/// Looks up the established connection `local` <-> `remote` in Linux's
-/// tables of TCP sockets and returns the user id of its owner.
-fn owner_uid(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<u32>> {
-    for (table, local, remote) in where_listed(local, remote) {
-        if let Some(uid) = owner_in(table, local, remote)? {
-            return Ok(Some(uid));
-        }
-    }
-    Ok(None)
-}
-
-/// Where Linux may list the connection `local` <-> `remote`. An IPv6
-/// socket can connect to an IPv4 peer through a v4-mapped address
-/// (`::ffff:127.0.0.1`), and an IPv6 listener accepts IPv4 clients so:
-/// such a connection is in the IPv6 table under its mapped addresses,
-/// while the same two ends, asked about over IPv4, have plain ones.
-fn where_listed(
-    local: SocketAddr,
-    remote: SocketAddr,
-) -> Vec<(&'static str, SocketAddr, SocketAddr)> {
-    let v4 = |address: SocketAddr| match address {
-        SocketAddr::V4(v4) => Some(v4),
-        SocketAddr::V6(v6) => {
-            Some(SocketAddrV4::new(v6.ip().to_ipv4_mapped()?, v6.port()))
-        }
-    };
-    let mapped = |v4: SocketAddrV4| {
-        SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
-    };
-    match (v4(local), v4(remote)) {
-        (Some(local), Some(remote)) => vec![
-            ("/proc/net/tcp", local.into(), remote.into()),
-            ("/proc/net/tcp6", mapped(local), mapped(remote)),
-        ],
-        _ => vec![("/proc/net/tcp6", local, remote)],
-    }
-}
-
-/// The owner of the established connection `local` <-> `remote` in one
-/// table of TCP sockets. The table is read a line at a time, so its size
-/// costs time but not memory.
-fn owner_in(
-    table: &str,
-    local: SocketAddr,
-    remote: SocketAddr,
-) -> io::Result<Option<u32>> {
-    let (local, remote) = (kernel_format(local), kernel_format(remote));
-    let mut lines = BufReader::new(File::open(table)?).lines();
-    lines.next(); // the column headings
-    for line in lines {
-        let line = line?;
-        // sl, local address, remote address, state, queues, timer,
-        // retransmits, uid, ...
-        let columns: Vec<&str> = line.split_whitespace().take(8).collect();
-        let &[_, l, r, state, _, _, _, uid] = columns.as_slice() else {
-            continue;
-        };
-        // 01: ESTABLISHED. A closed connection waiting out TIME_WAIT
-        // belongs to nobody, and its uid column says 0.
-        if l == local && r == remote && state == "01" {
-            return Ok(uid.parse().ok());
-        }
-    }
-    Ok(None)
-}
-
-/// An address as the kernel writes it in `/proc/net/tcp`: the address in
-/// groups of four bytes, each printed as the hexadecimal number those
-/// bytes make in memory, then the port in hexadecimal.
-fn kernel_format(address: SocketAddr) -> String {
-    let bytes = match address.ip() {
-        IpAddr::V4(ip) => ip.octets().to_vec(),
-        IpAddr::V6(ip) => ip.octets().to_vec(),
-    };
-    let mut text = String::new();
-    for group in bytes.chunks(4) {
-        let group = u32::from_ne_bytes(group.try_into().unwrap());
-        text += &format!("{group:08X}");
-    }
-    text + &format!(":{:04X}", address.port())
-}
-
 /// The name of user `uid`, from the password database, as its bytes.
 fn user_name(uid: u32) -> Option<Vec<u8>> {
     let mut buffer = vec![0 as libc::c_char; 1024];
@@ -573,6 +493,14 @@ fn user_name(uid: u32) -> Option<Vec<u8>> {
 /// program may listen on.
 pub const IDENT_PORT: u16 = 8113;
 
+/// The most lookups that run at once: a burst of queries waits its turn
+/// in the pool's queue instead of starting a thread each.
+pub const LOOKUP_THREADS: usize = 4;
+
+/// The threads that find owners, started by the first query.
+static LOOKUPS: LazyLock<ThreadPool> =
+    LazyLock::new(|| ThreadPool::new(LOOKUP_THREADS));
+
 /// Accepts connections until the program ends, each served by a task.
 pub async fn serve_forever(listener: Async<TcpListener>, idle: Duration) {
     loop {
@@ -608,8 +536,8 @@ pub async fn serve_connection(
     let here = stream.get_ref().local_addr()?;
     let peer = stream.get_ref().peer_addr()?;
     // Reading the password database may wait (for a network directory,
-    // on some machines), so the lookup runs on a thread of its own.
-    let owner = |ports| spawn_blocking(move || find_owner(here, peer, ports));
+    // on some machines), so the lookup runs on a thread of the pool.
+    let owner = |ports| LOOKUPS.spawn(move || find_owner(here, peer, ports));
     serve_queries(&stream, &stream, owner, idle).await
 }
 // ANCHOR_END: server
