@@ -41,9 +41,7 @@ async fn report(how: &str, handles: Vec<JoinHandle<usize>>, start: Instant) {
     let seconds = start.elapsed().as_secs_f64();
     println!("{how}: {done} jobs in {seconds:.2} s, at most {most} at once");
 }
-// ANCHOR_END: jobs
 
-// ANCHOR: main
 fn main() {
     let (queue, ready) = mpsc::channel();
     let spawner = Spawner { queue };
@@ -63,4 +61,4 @@ fn main() {
     drop(spawner);
     run(ready);
 }
-// ANCHOR_END: main
+// ANCHOR_END: jobs

@@ -20,7 +20,7 @@ use std::thread::{self, JoinHandle as ThreadHandle};
 
 use super::join_handle::{JoinHandle, JoinState};
 
-// ANCHOR: thread_pool
+// ANCHOR: pool
 /// A job as the pool keeps it: any closure, boxed so that one queue holds
 /// them all.
 type Job = Box<dyn FnOnce() + Send>;
@@ -65,7 +65,9 @@ impl ThreadPool {
             .collect();
         ThreadPool { queue, threads }
     }
+    // ANCHOR_END: pool
 
+    // ANCHOR: spawn
     /// Queues `job` for the next free thread; the handle gives its result.
     pub fn spawn<T, F>(&self, job: F) -> JoinHandle<T>
     where
@@ -94,7 +96,10 @@ impl ThreadPool {
         self.queue.not_empty.notify_one();
         JoinHandle { state }
     }
+    // ANCHOR_END: spawn
 }
+
+// ANCHOR: work
 
 /// A pool thread's life: take the oldest job, run it, and again, until
 /// the pool closes and the queue is empty.
@@ -129,4 +134,4 @@ impl Drop for ThreadPool {
         }
     }
 }
-// ANCHOR_END: thread_pool
+// ANCHOR_END: work

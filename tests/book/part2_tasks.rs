@@ -334,6 +334,14 @@ fn blocking_thread_keeps_the_ticks_coming_during_the_work() {
 }
 
 #[test]
+fn a_pool_runs_at_most_its_four_threads_where_a_thread_per_job_runs_more() {
+    let run = run_beside_others("part2-thread-pool");
+    for output in [&run.stdout, &sample_output("thread_pool")] {
+        promised::thread_pool(output);
+    }
+}
+
+#[test]
 fn blocking_programs_take_about_one_second() {
     for program in ["part2-blocking-stall", "part2-blocking-thread"] {
         assert_takes_about(run_beside_others(program), SECOND);

@@ -85,6 +85,7 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part2-tasks", "flag_polls") => Some(p2::flag_polls),
         ("part2-tasks", "blocking_stall") => Some(p2::blocking_stall),
         ("part2-tasks", "blocking_thread") => Some(p2::blocking_thread),
+        ("part2-tasks", "thread_pool") => Some(p2::thread_pool),
         ("part3-io", "one_server_thread") => Some(p3::one_server_thread),
         ("part3-io", "thread_per_connection") => {
             Some(p3::thread_per_connection)
@@ -688,6 +689,33 @@ pub mod part2_tasks {
 
     pub fn blocking_thread(output: &str) {
         assert_the_ticks_keep_coming_during_the_work(output);
+    }
+
+    /// The threads the pool of `part2-thread-pool` has.
+    pub const POOL_THREADS: usize = 4;
+
+    /// What one line of `part2-thread-pool` says: how long the hundred
+    /// jobs took, in seconds, and how many ran at once at most.
+    fn jobs_line(output: &str, how: &str) -> (f64, usize) {
+        let line = output
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{how}: 100 jobs in ")))
+            .unwrap_or_else(|| panic!("no line for {how:?} in:\n{output}"));
+        let (seconds, rest) = line.split_once(" s, at most ").unwrap();
+        let most = rest.strip_suffix(" at once").unwrap();
+        (seconds.parse().unwrap(), most.parse().unwrap())
+    }
+
+    /// A thread per job runs more jobs at once than the pool has threads;
+    /// the pool runs at most its four, so the hundred jobs of 20 ms take
+    /// it at least 25 rounds, half a second.
+    pub fn thread_pool(output: &str) {
+        assert_eq!(output.lines().count(), 2, "{output}");
+        let (_, most) = jobs_line(output, "a thread per job");
+        assert!(most > POOL_THREADS, "a thread per job: {most} at once");
+        let (seconds, most) = jobs_line(output, "a pool of 4 threads");
+        assert!(most <= POOL_THREADS, "the pool ran {most} at once");
+        assert!(seconds >= 0.5, "the pool took {seconds} s");
     }
 
     /// The exercises' solutions; their starters print no sample.

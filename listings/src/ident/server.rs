@@ -452,6 +452,9 @@ pub fn fits_a_reply(name: &[u8]) -> bool {
         && !name.iter().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
 
+// ANCHOR_END: owner
+
+// ANCHOR: user_name
 /// The name of user `uid`, from the password database, as its bytes.
 fn user_name(uid: u32) -> Option<Vec<u8>> {
     let mut buffer = vec![0 as libc::c_char; 1024];
@@ -486,7 +489,7 @@ fn user_name(uid: u32) -> Option<Vec<u8>> {
         return Some(name.to_bytes().to_vec());
     }
 }
-// ANCHOR_END: owner
+// ANCHOR_END: user_name
 
 // ANCHOR: server
 /// The ident server's port. The RFC's is 113, which only a privileged

@@ -25,7 +25,7 @@ use std::mem::{self, MaybeUninit};
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-// ANCHOR: messages
+// ANCHOR: request
 // The messages, as <linux/inet_diag.h> and <linux/netlink.h> lay them
 // out. Every field is an integer, so any bytes the kernel sends are a
 // valid value of each.
@@ -62,6 +62,9 @@ struct Request {
     socket: SocketId,
 }
 
+// ANCHOR_END: request
+
+// ANCHOR: reply
 /// A reply: a socket's description (`inet_diag_msg`), or an error.
 #[repr(C)]
 struct Reply {
@@ -91,7 +94,7 @@ struct SocketInfo {
     uid: u32,
     inode: u32,
 }
-// ANCHOR_END: messages
+// ANCHOR_END: reply
 
 // ANCHOR: ask
 /// The user id of the owner of the established TCP connection between
@@ -141,6 +144,9 @@ pub fn owner_uid(
     }
 }
 
+// ANCHOR_END: ask
+
+// ANCHOR: addresses
 /// The family to ask and the two ends as the kernel files them. A
 /// connection between IPv4 addresses is filed under them, even when an
 /// IPv6 socket made it to a v4-mapped address (`::ffff:127.0.0.1`), so
@@ -173,7 +179,7 @@ fn address_bytes(ip: IpAddr) -> [u8; 16] {
     }
     bytes
 }
-// ANCHOR_END: ask
+// ANCHOR_END: addresses
 
 // ANCHOR: exchange
 /// Sends `request` to the kernel's `sock_diag` and returns its one reply.
