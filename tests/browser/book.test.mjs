@@ -92,17 +92,19 @@ async function openChapter(chapter, scheme) {
 describe('the book', { concurrency: 4 }, () => {
     before(() => assert.ok(chapters.length > 0, 'the sidebar lists no chapter'));
 
-    // Two tests a chapter, each on a fresh page: light mode with all the
-    // checks, its Edit buttons last (editing changes what the blocks
-    // hold); then the short ones (search, each chapter in dark mode), to
-    // fill in while the long ones finish.
+    // One test a chapter, on one page: its look in light mode and all the
+    // checks; then the system turns dark, which mdBook follows without a
+    // reload, and the look again; its Edit buttons last (editing changes
+    // what the blocks hold).
     for (const chapter of chapters) {
-        it(`${chapter} in light mode: its look, links, programs and Edit buttons`, async () => {
+        it(`${chapter}: its look in light and dark mode, links, programs and Edit buttons`, async () => {
             const session = await openChapter(chapter, 'light');
             const blocks = await readBlocks(session.page);
             await checkLook(session, chapter, 'light', blocks);
             await checkLinks(session, chapter, blocks);
             await checkPrograms(session, chapter, blocks);
+            await turnDark(session);
+            await checkLook(session, chapter, 'dark', blocks);
             await checkEditButtons(session, blocks);
             await session.close();
             assertNone(`${chapter}.html`, session.problems);
@@ -111,15 +113,18 @@ describe('the book', { concurrency: 4 }, () => {
 
     it(`search for ${PART_THREE_WORD} leads to Part Three`, checkSearch);
 
-    for (const chapter of chapters) {
-        it(`${chapter} in dark mode: its look`, async () => {
-            const session = await openChapter(chapter, 'dark');
-            const blocks = await readBlocks(session.page);
-            await checkLook(session, chapter, 'dark', blocks);
-            await session.close();
-            assertNone(`${chapter}.html (dark)`, session.problems);
-        });
-    }
+    // A page opened on a dark system is dark from its first paint: the
+    // script in the page's head decides, before book.js, the same on
+    // every page.
+    it('a page opened on a dark system is dark from the start', async () => {
+        const session = await open('index.html', 'dark');
+        const classes = await session.page.locator('html').getAttribute('class');
+        if (!classes.split(' ').includes('navy')) {
+            session.problems.push(`<html class="${classes}">, not navy, on a dark system`);
+        }
+        await session.close();
+        assertNone('index.html (dark)', session.problems);
+    });
 });
 
 
@@ -161,6 +166,17 @@ async function checkPrintPage() {
     }
     await session.close();
     assertNone('print.html', problems);
+}
+
+/** The system's colour scheme turns dark, and mdBook's theme follows. */
+async function turnDark({ page, problems }) {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+        await page.locator('html.navy').waitFor({ state: 'attached', timeout: 5_000 });
+    } catch {
+        const classes = await page.locator('html').getAttribute('class');
+        problems.push(`<html class="${classes}">: the theme did not follow the system to dark`);
+    }
 }
 
 /**
