@@ -65,31 +65,48 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
     fs::create_dir_all(&tools_dir)?;
     let lock = File::create(tools_dir.join("install.lock"))?;
     lock.lock().context("locking .tools/install.lock")?;
-    for tool in ALL {
-        if tool.is_installed(project) {
-            continue;
-        }
+    let missing: Vec<Tool> = ALL
+        .into_iter()
+        .filter(|tool| !tool.is_installed(project))
+        .collect();
+    for tool in &missing {
         crate::install::may_install(&format!(
             "{} {}",
             tool.krate, tool.version
         ))?;
-        // Written to stderr directly, not with `eprintln!`, so that the
-        // test harness does not capture it: a first `cargo test` waits
-        // here for minutes and should say why.
-        let _ = writeln!(
-            std::io::stderr(),
-            "installing {} {} into {} (once; a few minutes)",
-            tool.krate,
-            tool.version,
-            tools_dir.display()
-        );
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["install", "--locked", "--quiet", "--root"])
-            .arg(&tools_dir)
-            .args([tool.krate, "--version", &format!("={}", tool.version)])
-            .status()
-            .with_context(|| format!("running cargo install {}", tool.krate))?;
+    }
+    // Both at once: each build spends long stretches on one core (a
+    // large crate, a C library, the final link), which the other fills.
+    let installs = missing
+        .iter()
+        .map(|tool| {
+            // Written to stderr directly, not with `eprintln!`, so that
+            // the test harness does not capture it: a first `cargo test`
+            // waits here for minutes and should say why.
+            let _ = writeln!(
+                std::io::stderr(),
+                "installing {} {} into {} (once; a few minutes)",
+                tool.krate,
+                tool.version,
+                tools_dir.display()
+            );
+            let cargo =
+                std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            Command::new(cargo)
+                .args(["install", "--locked", "--quiet", "--root"])
+                .arg(&tools_dir)
+                .args([tool.krate, "--version", &format!("={}", tool.version)])
+                // Optimized less than a release build: a fifth less to
+                // compile, and the book builds as fast with them.
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+                .spawn()
+                .with_context(|| {
+                    format!("running cargo install {}", tool.krate)
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (tool, mut install) in missing.iter().zip(installs) {
+        let status = install.wait()?;
         if !status.success() || !tool.is_installed(project) {
             bail!(
                 "cargo install {} {} failed ({status})",
