@@ -209,16 +209,20 @@
 //! `serve_forever` accepts connections, each served by a task of its own,
 //! for as long as the program runs; it is spawned here, and `block_on`
 //! returns when the client has its reply. The demonstration listens on
-//! `IDENT_PORT`; this server, on a free port.
+//! `IDENT_PORT`; this server, on a free port. Its lookups run on a pool of
+//! `LOOKUP_THREADS` threads.
 //!
 //! ```
 //! use std::net::TcpStream;
 //! use std::time::Duration;
 //! use listings::ident::runtime::{Async, block_on, spawn};
-//! use listings::ident::server::{IDENT_PORT, MAX_LINE, serve_forever};
+//! use listings::ident::server::{
+//!     IDENT_PORT, LOOKUP_THREADS, MAX_LINE, serve_forever,
+//! };
 //! use listings::ident::streams::{Lines, Stream, write_all};
 //!
 //! assert_eq!(IDENT_PORT, 8113);
+//! assert_eq!(LOOKUP_THREADS, 4);
 //! let listener = Async::bind("127.0.0.1:0").unwrap();
 //! let address = listener.get_ref().local_addr().unwrap();
 //! let reply = block_on(async move {
