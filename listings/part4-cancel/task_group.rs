@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
-// ANCHOR: group
+// ANCHOR: members
 /// Tasks that belong to one owner. Dropping the group aborts every member
 /// still running, wherever it waits.
 struct TaskGroup {
@@ -40,6 +40,9 @@ impl Drop for Leave {
     }
 }
 
+// ANCHOR_END: members
+
+// ANCHOR: group
 impl TaskGroup {
     fn new() -> TaskGroup {
         TaskGroup {
