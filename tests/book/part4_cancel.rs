@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use book_tools::process::{Input, Output, Run, Running, inspect, wait_for};
-use book_tools::process::wait_until;
+use book_tools::process::{
+    Input, Output, Run, Running, inspect, wait_for, wait_until,
+};
 use book_tools::programs::{
-    self, assert_takes_about, built, run_all_beside_others,
-    run_beside_others,
+    self, assert_takes_about, built, run_all_beside_others, run_beside_others,
 };
 
 use listings::ident::streams::{AsyncRead, Lines, Stream};
@@ -86,7 +86,11 @@ fn checking_the_clock_between_lines_stops_only_when_the_late_line_comes() {
 fn racing_the_deadline_stops_at_it() {
     let run = sleeper("part4-raced-with-deadline");
     assert!(!run.stdout.contains("two"), "{}", run.stdout);
-    assert!(run.stdout.contains("the deadline: stopping"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("the deadline: stopping"),
+        "{}",
+        run.stdout
+    );
     // Never before its deadline, and well before the second line, which
     // comes a second after the start.
     assert!(run.wall >= Duration::from_millis(300), "{:?}", run.wall);
@@ -261,11 +265,7 @@ fn stopping_at_once_leaves_accepted_clients_unanswered() {
         (0..3).map(|n| server.client_in_conversation(n)).collect();
     server.sigterm();
     let run = server.finish();
-    assert!(
-        run.stdout.contains("connections open: 3"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains("connections open: 3"), "{}", run.stdout);
     for client in &mut clients {
         // The write may fail already, with the connection reset.
         let _ = client.stream.write_all(b"again\n");
@@ -292,14 +292,20 @@ fn on_sigterm_the_server_stops_accepting_and_answers_every_accepted_client() {
             Err(e) if e.kind() == ErrorKind::ConnectionRefused
         )
     });
-    assert!(!server.running.has_exited().unwrap(), "exited while draining");
+    assert!(
+        !server.running.has_exited().unwrap(),
+        "exited while draining"
+    );
     clients[0].send(b"f line\n");
     assert_eq!(clients[0].reply().unwrap(), "HALF LINE\n");
     for (n, client) in clients.iter_mut().enumerate().skip(1) {
         client.send(format!("again {n}\n").as_bytes());
         assert_eq!(client.reply().unwrap(), format!("AGAIN {n}\n"));
     }
-    assert!(!server.running.has_exited().unwrap(), "exited while draining");
+    assert!(
+        !server.running.has_exited().unwrap(),
+        "exited while draining"
+    );
     drop(clients);
     let closed = Instant::now();
     let run = server.finish();
