@@ -30,6 +30,7 @@
 //! | [`hangups_unheard`] | `fragile`, deaf to hang-ups and errors reported alone | Part Four: faults |
 //! | [`sturdy`] | the runtime on `epoll` that survives faults | Part Four: faults |
 //! | [`abortable`] | `sturdy` with a join handle that aborts its task | Part Four: exercises |
+//! | [`abortable_ident`] | the ident chapter's streams and lines, on `abortable` | Part Four: cancel |
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
@@ -56,6 +57,17 @@ pub mod ident {
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/abortable.md"))]
 pub mod abortable {
     include!(concat!(env!("OUT_DIR"), "/abortable.rs"));
+}
+/// The ident chapter's streams and lines, the same files, on the runtime
+/// whose tasks can be aborted: the cancellation chapter's servers read
+/// through them.
+// The same file as `ident::streams`, on purpose: compiled again on
+// `abortable`.
+#[allow(clippy::duplicate_mod)]
+#[path = "ident"]
+pub mod abortable_ident {
+    pub use super::abortable as runtime;
+    pub mod streams;
 }
 pub mod blocking;
 pub mod busy_loop;

@@ -17,6 +17,7 @@ mod listings;
 mod part1_futures;
 mod part2_tasks;
 mod part3_io;
+mod part4_cancel;
 mod part4_epoll;
 mod part4_exercises;
 mod part4_faults;
