@@ -52,7 +52,9 @@ fn browser_run() -> &'static BrowserRun {
     RUN.get_or_init(|| {
         let project = project();
         let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let started = std::time::Instant::now();
         let (built, dest) = built_book();
+        eprintln!("browser: book built at {:?}", started.elapsed());
         assert!(
             built.status.success(),
             "mdbook build failed:\n{}",
@@ -66,6 +68,7 @@ fn browser_run() -> &'static BrowserRun {
         // pages will post has run before the browser starts, and the
         // stand-in answers each with that run.
         playground_standin::answer_every_run_button(&html);
+        eprintln!("browser: Run buttons answered at {:?}", started.elapsed());
 
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let standin = runtime
@@ -101,6 +104,7 @@ fn browser_run() -> &'static BrowserRun {
                 "GIT_REPOSITORY_URL",
                 project.setting("output.html.git-repository-url").unwrap(),
             );
+        eprintln!("browser: Chromium starts at {:?}", started.elapsed());
         let node = process::run_measured(node, BROWSER_LIMIT).unwrap();
         let results = fs::read_to_string(&results)
             .map(|text| serde_json::from_str(&text).unwrap())

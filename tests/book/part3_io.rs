@@ -76,7 +76,14 @@ fn blocking_client_prints_start_then_end_a_second_later() {
         "the server sleeps a second: {:?}",
         client.wall
     );
-    assert!(client.wall < 3 * SECOND, "{:?}", client.wall);
+    // Plus the time both waited for a core, which a loaded machine makes
+    // long (seen: 3.4 s).
+    let waited = client.waited_for_a_core + server.waited_for_a_core;
+    assert!(
+        client.wall < 3 * SECOND + waited,
+        "{:?}, of which waiting for a core {waited:?}",
+        client.wall
+    );
 }
 
 #[test]
@@ -281,5 +288,6 @@ fn exercise_timeout_gives_up_on_the_silent_client() {
     ));
     // Half a second for the silent client, and not much more.
     let wall = exercise.solution.wall;
-    assert!(wall >= SECOND / 2 && wall < 3 * SECOND, "{wall:?}");
+    let waited = exercise.solution.waited_for_a_core;
+    assert!(wall >= SECOND / 2 && wall < 3 * SECOND + waited, "{wall:?}");
 }

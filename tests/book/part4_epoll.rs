@@ -257,7 +257,7 @@ fn one_chunk_reader_stalls_with_data_unread() {
     // The wait that found nothing was bounded, and it did wait.
     let run = run_beside_others("part4-edge-pitfall");
     assert!(run.wall >= Duration::from_millis(100), "{:?}", run.wall);
-    assert!(run.wall < 3 * SECOND, "{:?}", run.wall);
+    assert!(run.wall < 3 * SECOND + run.waited_for_a_core, "{run:?}");
 }
 
 #[test]

@@ -546,7 +546,10 @@ fn ident_server_prints_what_its_clients_were_told() {
 #[test]
 fn ident_server_finishes_in_well_under_a_second() {
     let run = run("part4-ident-server");
-    assert!(run.wall < SECOND, "{:?}", run.wall);
+    // Less the time it waited for a core, which a loaded machine makes
+    // long (seen: 780 ms of a 1.2 s run that used 19 ms of CPU).
+    let own = run.wall.saturating_sub(run.waited_for_a_core);
+    assert!(own < SECOND, "{run:?}");
 }
 
 /// Starts `part4-ident-server serve IDLE_SECONDS` in a network of its own
