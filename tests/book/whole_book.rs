@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::support::built_book::built_book;
 use crate::support::playground_standin::{self, Answered};
 use book_tools::mdbook_test;
-use book_tools::process::{self, isolate_network, limits, without_colors};
+use book_tools::process::{self, isolate_network, without_colors};
 use book_tools::programs::{self, project};
 use book_tools::project::into_result;
 use book_tools::promised_output;
@@ -120,9 +120,6 @@ fn mdbook_test_passes() {
                 mdbook_test::command(&project, &wrapper_dir, Some(page))
                     .unwrap();
             isolate_network(&mut mdbook);
-            // rustdoc compiles every block again: on a busy machine it
-            // waits for the browser, whose pages time their Run buttons.
-            limits::lower_priority(&mut mdbook);
             let run = process::run_measured(mdbook, Duration::from_secs(600))
                 .unwrap();
             let output =

@@ -1,5 +1,5 @@
 //! Limits on resources (`ulimit`): descriptors and processes, of this
-//! process or of a program about to start; and a program's priority.
+//! process or of a program about to start.
 
 use std::io;
 use std::os::unix::process::CommandExt;
@@ -43,18 +43,6 @@ pub fn limit_descriptors(command: &mut Command, descriptors: u64) {
     // SAFETY: as in `raise_descriptor_limit_of`.
     unsafe {
         command.pre_exec(move || set(libc::RLIMIT_NOFILE, &limit));
-    }
-}
-
-/// Makes `command` start at a lower priority (`nice -n 10`), it and its
-/// children: for heavy work that no claim times, such as compiling every
-/// chapter's blocks again, so that it takes the cores only when the
-/// work a claim does time (the browser, a measured program) leaves them.
-pub fn lower_priority(command: &mut Command) {
-    // SAFETY: as in `raise_descriptor_limit_of`.
-    unsafe {
-        command
-            .pre_exec(|| check(libc::setpriority(libc::PRIO_PROCESS, 0, 10)));
     }
 }
 
