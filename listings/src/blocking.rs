@@ -23,6 +23,27 @@
 //! drop(spawner);
 //! run(ready);
 //! ```
+//!
+//! `hand_over` is what the thread does with the result, and what any
+//! other thread may do to fill in a join handle:
+//!
+//! ```
+//! use std::sync::{Arc, Mutex};
+//! use std::thread;
+//! use listings::blocking::hand_over;
+//! use listings::join_handle::{JoinHandle, JoinState};
+//! use listings::park_block_on::block_on;
+//!
+//! let state = Arc::new(Mutex::new(JoinState {
+//!     output: None,
+//!     waker: None,
+//! }));
+//! let handle = JoinHandle {
+//!     state: Arc::clone(&state),
+//! };
+//! thread::spawn(move || hand_over(&state, 42));
+//! assert_eq!(block_on(handle), 42);
+//! ```
 
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -41,20 +62,22 @@ where
         waker: None,
     }));
     let thread_state = Arc::clone(&state);
-    thread::spawn(move || {
-        let output = work();
-        // As in a task's hand-over: store the output, take the waker
-        // under the lock, wake after it. Waking from this thread sends
-        // the task into the queue, and the executor's `recv` returns.
-        let waker = {
-            let mut state = thread_state.lock().unwrap();
-            state.output = Some(output);
-            state.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    });
+    thread::spawn(move || hand_over(&thread_state, work()));
     JoinHandle { state }
+}
+
+/// Gives `output` to the join handle that shares `state`. As in a task's
+/// hand-over: store the output, take the waker under the lock, wake after
+/// it. Waking from another thread sends the task into the queue, and the
+/// executor's `recv` returns.
+pub fn hand_over<T>(state: &Mutex<JoinState<T>>, output: T) {
+    let waker = {
+        let mut state = state.lock().unwrap();
+        state.output = Some(output);
+        state.waker.take()
+    };
+    if let Some(waker) = waker {
+        waker.wake();
+    }
 }
 // ANCHOR_END: spawn_blocking

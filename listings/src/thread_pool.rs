@@ -18,6 +18,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle as ThreadHandle};
 
+use super::blocking::hand_over;
 use super::join_handle::{JoinHandle, JoinState};
 
 // ANCHOR: pool
@@ -79,19 +80,7 @@ impl ThreadPool {
             waker: None,
         }));
         let job_state = Arc::clone(&state);
-        let job = Box::new(move || {
-            let output = job();
-            // The hand-over of `spawn_blocking`: store, take the waker
-            // under the lock, wake after it.
-            let waker = {
-                let mut state = job_state.lock().unwrap();
-                state.output = Some(output);
-                state.waker.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        });
+        let job = Box::new(move || hand_over(&job_state, job()));
         self.queue.jobs.lock().unwrap().waiting.push_back(job);
         self.queue.not_empty.notify_one();
         JoinHandle { state }
