@@ -797,19 +797,36 @@ fn descriptors_for(
         .unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
+/// The server, started for `clients` clients, with this test's turn at
+/// the descriptors and the server's resident memory (KiB) before them;
+/// or `None`, the claim written down as not checked, where the
+/// descriptors cannot be had.
+fn server_for_a_crowd(
+    clients: usize,
+) -> Option<(std::sync::MutexGuard<'static, ()>, Running, u64)> {
+    let turn = match descriptors_for(clients) {
+        Ok(turn) => turn,
+        Err(why) => {
+            programs::cannot_check(&why);
+            return None;
+        }
+    };
+    let server = start_server("60");
+    // The first query starts the pool's threads and loads the password
+    // database: memory that does not grow with the clients.
+    assert_serves_a_new_client(server.id());
+    let before = inspect::resident_kib(server.id()).unwrap();
+    Some((turn, server, before))
+}
+
 #[test]
 fn ten_thousand_stalled_clients_cost_under_4_kib_each_and_a_new_one_is_served()
 {
-    let _turn = match descriptors_for(STALLED_CLIENTS) {
-        Ok(turn) => turn,
-        Err(why) => return programs::cannot_check(&why),
+    let Some((_turn, server, before)) = server_for_a_crowd(STALLED_CLIENTS)
+    else {
+        return;
     };
-    let server = start_server("60");
     let pid = server.id();
-    // The first query starts the pool's threads and loads the password
-    // database: memory that does not grow with the clients.
-    assert_serves_a_new_client(pid);
-    let before = inspect::resident_kib(pid).unwrap();
     let started = Instant::now();
 
     // Each client sends all of a line but its end, and goes quiet: the
@@ -848,14 +865,11 @@ const QUERIES_AT_ONCE: usize = 10_000;
 #[test]
 fn ten_thousand_queries_at_once_wait_for_the_pools_threads_and_all_are_answered()
  {
-    let _turn = match descriptors_for(QUERIES_AT_ONCE) {
-        Ok(turn) => turn,
-        Err(why) => return programs::cannot_check(&why),
+    let Some((_turn, server, before)) = server_for_a_crowd(QUERIES_AT_ONCE)
+    else {
+        return;
     };
-    let server = start_server("60");
     let pid = server.id();
-    assert_serves_a_new_client(pid);
-    let before = inspect::resident_kib(pid).unwrap();
     // The loop's thread and the pool's: all the threads it will ever have.
     let most = 1 + ident::LOOKUP_THREADS;
     assert!(inspect::threads(pid).unwrap() <= most);
