@@ -19,7 +19,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use book_tools::process::{
-    Input, Output, Run, Running, inspect, wait_for, wait_until,
+    Input, Output, Run, Running, wait_for_listening_port, wait_until,
 };
 use book_tools::programs::{
     self, assert_takes_about, built, run_all_beside_others, run_beside_others,
@@ -199,11 +199,7 @@ impl Server {
         command.arg("127.0.0.1:0").args(more);
         let running =
             Running::spawn_with(command, Output::Files, Input::Closed).unwrap();
-        let pid = running.id();
-        let port =
-            wait_for(&format!("process {pid} to listen"), PATIENCE, || {
-                inspect::listening_port(pid)
-            });
+        let port = wait_for_listening_port(running.id(), PATIENCE);
         Server { running, port }
     }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use book_tools::process::limits::limit_descriptors;
 use book_tools::process::{
-    Input, Output, Run, Running, inspect, wait_for, wait_until,
+    Input, Output, Run, Running, inspect, wait_for_listening_port, wait_until,
 };
 use book_tools::programs::{self, built, run_beside_others};
 
@@ -66,10 +66,7 @@ impl Server {
         let running =
             Running::spawn_with(command, Output::Files, Input::Closed).unwrap();
         let pid = running.id();
-        let port =
-            wait_for(&format!("process {pid} to listen"), PATIENCE, || {
-                inspect::listening_port(pid)
-            });
+        let port = wait_for_listening_port(pid, PATIENCE);
         Server { running, pid, port }
     }
 

@@ -51,3 +51,11 @@ pub fn wait_until_listening(pid: u32, port: u16, within: Duration) {
         || inspect::listens_on(pid, port),
     );
 }
+
+/// Waits until process `pid` listens on a TCP port, of the kernel's
+/// choosing, and returns it: for a server started on port 0.
+pub fn wait_for_listening_port(pid: u32, within: Duration) -> u16 {
+    wait_for(&format!("process {pid} to listen"), within, || {
+        inspect::listening_port(pid)
+    })
+}
