@@ -117,7 +117,10 @@ mod tests {
         let mut stdin = compile.stdin.take().unwrap();
         stdin.write_all(program.as_bytes()).unwrap();
         drop(stdin);
-        assert!(compile.wait().unwrap().success(), "{program} did not compile");
+        assert!(
+            compile.wait().unwrap().success(),
+            "{program} did not compile"
+        );
         let run = Command::new(&binary).output().unwrap();
         String::from_utf8(run.stdout).unwrap()
     }
@@ -127,7 +130,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let one = "fn main() { println!(\"one\"); }";
         let two = "fn main() { println!(\"two\"); }";
-        let kept = || fs::read_dir(dir.path().join("compiled")).unwrap().count();
+        let kept =
+            || fs::read_dir(dir.path().join("compiled")).unwrap().count();
         assert_eq!(compile_and_run(dir.path(), one), "one\n");
         assert_eq!(compile_and_run(dir.path(), two), "two\n");
         assert_eq!(kept(), 2);
