@@ -13,7 +13,8 @@
 //! the browser saw comes back as JSON, and the output checks are made here.
 //!
 //! The tools come from `cargo book install-tools` (`book_tools::browser`);
-//! screenshots of every page land in `target/browser-screenshots/`.
+//! screenshots of every page land in `target/browser-screenshots/`
+//! (whole pages with `BOOK_WHOLE_PAGE_SCREENSHOTS=1`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ use std::time::Duration;
 
 use book_tools::browser;
 use book_tools::figures::PLAYGROUND_URL_BUDGET;
-use book_tools::process::{self, Run, without_colors};
+use book_tools::process::{Run, Running, without_colors};
 use book_tools::programs::{self, project};
 use serde_json::Value;
 use tower_http::services::ServeDir;
@@ -64,23 +65,19 @@ fn browser_run() -> &'static BrowserRun {
         let edition = project.edition().unwrap();
         let tools = browser::ensure_installed(&project).unwrap();
 
-        // A Run button waits six seconds for its answer: every program the
-        // pages will post has run before the browser starts, and the
-        // stand-in answers each with that run.
-        playground_standin::answer_every_run_button(&html);
-        eprintln!("browser: Run buttons answered at {:?}", started.elapsed());
-
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let standin = runtime
             .block_on(playground_standin::shared().serve())
             .unwrap();
-        let book_url = runtime.block_on(serve(html));
+        let book_url = runtime.block_on(serve(html.clone()));
 
         let screenshots = scratch.parent().unwrap().join("browser-screenshots");
         let _ = fs::remove_dir_all(&screenshots);
         fs::create_dir_all(&screenshots).unwrap();
         let results = scratch.join("browser-results.json");
         let _ = fs::remove_file(&results);
+        let answered = scratch.join("browser-run-buttons-answered");
+        let _ = fs::remove_file(&answered);
 
         // What the pages must show and send for each listing: every
         // program assembled with its library modules, as the build does.
@@ -93,6 +90,7 @@ fn browser_run() -> &'static BrowserRun {
             .args(["--test-reporter=spec", "book.test.mjs"])
             .env("BOOK_URL", &book_url)
             .env("PLAYGROUND_URL", standin.url())
+            .env("RUN_BUTTONS_ANSWERED", &answered)
             .env("PROJECT_ROOT", &project.root)
             .env("PROGRAMS_DIR", &programs)
             .env("CHROMIUM", &tools.chromium)
@@ -105,7 +103,17 @@ fn browser_run() -> &'static BrowserRun {
                 project.setting("output.html.git-repository-url").unwrap(),
             );
         eprintln!("browser: Chromium starts at {:?}", started.elapsed());
-        let node = process::run_measured(node, BROWSER_LIMIT).unwrap();
+        let node = Running::spawn(node).unwrap();
+
+        // A Run button waits six seconds for its answer: every program the
+        // pages will post runs while Chromium opens the pages, and the
+        // browser presses no Run button before the file `answered` says
+        // that the stand-in has each run to answer with.
+        playground_standin::answer_every_run_button(&html);
+        fs::write(&answered, "").unwrap();
+        eprintln!("browser: Run buttons answered at {:?}", started.elapsed());
+
+        let node = node.finish(BROWSER_LIMIT).unwrap();
         let results = fs::read_to_string(&results)
             .map(|text| serde_json::from_str(&text).unwrap())
             .unwrap_or(Value::Null);

@@ -3,12 +3,15 @@
 // book and a Playground stand-in and says where they are:
 //
 //   BOOK_URL, PLAYGROUND_URL   the two servers (http://127.0.0.1:PORT/)
+//   RUN_BUTTONS_ANSWERED       a file that appears once the stand-in has
+//                              run every program a Run button posts
 //   PROJECT_ROOT               the repository, for the chapters' sources
 //   PROGRAMS_DIR               every listing as the page must carry it:
 //                              programs assembled with their library
 //                              modules (cargo book assemble --all)
 //   CHROMIUM                   the browser to drive
 //   SCREENSHOT_DIR             where every page's screenshots go
+//   BOOK_WHOLE_PAGE_SCREENSHOTS  if set, pages are photographed whole
 //   RESULTS_FILE               where the programs' outputs go, as JSON,
 //                              for the Rust side to compare
 //   BOOK_EDITION, PLAYGROUND_URL_BUDGET, GIT_REPOSITORY_URL
@@ -16,9 +19,10 @@
 //
 // Every failure names the page and the listing or element.
 
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 
 import { nameOf, readBlocks } from './lib/blocks.mjs';
@@ -41,20 +45,29 @@ const book = {
     repository: env('GIT_REPOSITORY_URL'),
 };
 const screenshots = env('SCREENSHOT_DIR');
+const answered = env('RUN_BUTTONS_ANSWERED');
+const wholePages = Boolean(process.env.BOOK_WHOLE_PAGE_SCREENSHOTS);
 
 /** A program every Edit button is tried with, and what it prints. */
 const EDITED = 'fn main() {\n    println!("edited in the browser");\n}\n';
 const EDITED_OUTPUT = 'edited in the browser';
 
+/**
+ * How long print.html may take to load and settle: on a loaded machine,
+ * mdBook's script takes tens of seconds over it.
+ */
+const PRINT_PAGE_TIMEOUT = 90_000;
+
 /** A word only Part Three uses (check the built searchindex-*.js). */
 const PART_THREE_WORD = 'getaddrinfo';
 
 const browser = await launch(env('CHROMIUM'));
-const open = (path, scheme) => openPage(browser, {
+const open = (path, scheme, timeout) => openPage(browser, {
     bookUrl: book.url,
     playgroundUrl: book.playground,
     path,
     scheme,
+    timeout,
 });
 
 /** The chapters, from the sidebar's table of contents: `part3-io`, ... */
@@ -96,6 +109,10 @@ describe('the book', { concurrency: 4 }, () => {
     // checks; then the system turns dark, which mdBook follows without a
     // reload, and the look again; its Edit buttons last (editing changes
     // what the blocks hold).
+    // print.html holds every chapter, 2 MB of HTML: first, so that it
+    // loads while the chapters do, and with time to spare.
+    it('print.html has every chapter and prints without the sidebar', checkPrintPage);
+
     for (const chapter of chapters) {
         it(`${chapter}: its look in light and dark mode, links, programs and Edit buttons`, async () => {
             const session = await openChapter(chapter, 'light');
@@ -128,10 +145,6 @@ describe('the book', { concurrency: 4 }, () => {
 });
 
 
-// print.html holds every chapter: under load, mdBook's script takes tens
-// of seconds over it, so it is opened alone, once the chapters are done.
-test('print.html has every chapter and prints without the sidebar', checkPrintPage);
-
 /** Searching a word only Part Three uses finds only Part Three. */
 async function checkSearch() {
     const session = await open('index.html');
@@ -151,7 +164,7 @@ async function checkSearch() {
 /** print.html has every chapter, and prints without the sidebar. */
 async function checkPrintPage() {
     const titles = await chapterTitles();
-    const session = await open('print.html');
+    const session = await open('print.html', 'light', PRINT_PAGE_TIMEOUT);
     const { page, problems } = session;
     await runButtonsDecided(page);
     session.settled();
@@ -181,7 +194,7 @@ async function turnDark({ page, problems }) {
 
 /**
  * The page follows the system's colour scheme, highlights changed lines
- * visibly, and is photographed whole for a person to look at.
+ * visibly, and is photographed for a person to look at.
  */
 async function checkLook({ page, problems }, chapter, scheme, blocks) {
     const theme = scheme === 'dark' ? 'navy' : 'light';
@@ -190,11 +203,13 @@ async function checkLook({ page, problems }, chapter, scheme, blocks) {
         problems.push(`<html class="${classes}">, not ${theme}, on a ${scheme} system`);
     }
     problems.push(...await highlightedChanges(page, blocks, book));
-    // JPEG: a whole chapter is tens of thousands of pixels tall, which
-    // Chromium encodes as PNG several times more slowly.
+    // The first screen, unless whole pages are asked for: a whole chapter
+    // is tens of thousands of pixels tall, and photographing every page
+    // whole takes a fifth of the browser's time. JPEG: Chromium encodes
+    // PNG several times more slowly.
     await page.screenshot({
         path: join(screenshots, `${chapter}-${scheme}.jpeg`),
-        fullPage: true,
+        fullPage: wholePages,
         quality: 70,
     });
 }
@@ -216,6 +231,7 @@ async function checkLinks({ page, problems }, chapter, blocks) {
  * side, with the output the page shows for it.
  */
 async function checkPrograms(session, chapter, blocks) {
+    await runButtonsAnswered();
     for (const run of await runAll(session, blocks.filter(block => block.runs))) {
         session.problems.push(...checkRun(run));
         const { file, promised } = run.block.figure ?? {};
@@ -228,6 +244,17 @@ async function checkPrograms(session, chapter, blocks) {
                 promised,
             });
         }
+    }
+}
+
+/**
+ * Waits until the stand-in can answer every Run button at once: it runs
+ * them all while the pages open, and a page gives up on an answer after
+ * six seconds.
+ */
+async function runButtonsAnswered() {
+    while (!existsSync(answered)) {
+        await sleep(100);
     }
 }
 

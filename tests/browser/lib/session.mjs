@@ -28,18 +28,19 @@ export function launch(executablePath) {
 
 /**
  * Opens `path` of the book in a new context with the system colour
- * scheme `scheme` ('light' or 'dark'). Returns the page and what it did:
+ * scheme `scheme` ('light' or 'dark'), waiting at most `timeout` ms for
+ * any one thing. Returns the page and what it did:
  * `problems` (console errors, page errors, requests that left the
  * machine), `posts` (each request to the Playground with the stand-in's
  * answer), and `settled()`, to call once the page has loaded.
  */
-export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme = 'light' }) {
+export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme = 'light', timeout = 20_000 }) {
     const context = await browser.newContext({
         colorScheme: scheme,
         // Wide enough for mdBook to show the sidebar.
         viewport: { width: 1280, height: 900 },
     });
-    context.setDefaultTimeout(20_000);
+    context.setDefaultTimeout(timeout);
     const book = new URL(bookUrl).origin;
     const problems = [];
     const posts = new Map();
