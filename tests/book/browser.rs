@@ -16,6 +16,7 @@
 //! screenshots of every page land in `target/browser-screenshots/`
 //! (whole pages with `BOOK_WHOLE_PAGE_SCREENSHOTS=1`).
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,6 +45,9 @@ struct BrowserRun {
     node: Run,
     /// `results.json` as written by book.test.mjs.
     results: Value,
+    /// How long the run of each listing that the stand-in answered with
+    /// waited for a core, by listing file.
+    waited: HashMap<String, Duration>,
 }
 
 /// Builds and serves the book, starts the Playground stand-in, and runs
@@ -109,7 +113,13 @@ fn browser_run() -> &'static BrowserRun {
         // pages will post runs while Chromium opens the pages, and the
         // browser presses no Run button before the file `answered` says
         // that the stand-in has each run to answer with.
-        playground_standin::answer_every_run_button(&html);
+        let waited = playground_standin::answer_every_run_button(&html)
+            .iter()
+            .filter_map(|answered| {
+                let listing = answered.button.listing.clone()?;
+                Some((listing, answered.answer.waited_for_a_core))
+            })
+            .collect();
         fs::write(&answered, "").unwrap();
         eprintln!("browser: Run buttons answered at {:?}", started.elapsed());
 
@@ -118,7 +128,11 @@ fn browser_run() -> &'static BrowserRun {
             .map(|text| serde_json::from_str(&text).unwrap())
             .unwrap_or(Value::Null);
         drop(standin);
-        BrowserRun { node, results }
+        BrowserRun {
+            node,
+            results,
+            waited,
+        }
     })
 }
 
@@ -186,13 +200,16 @@ fn every_run_prints_the_output_its_chapter_shows() {
                     line_diff(sample, promised)
                 ));
             }
-            promised_output::broken(file, &shown).map(|why| {
-                format!(
-                    "{page}: {listing} printed other than the chapter \
+            let waited = run.waited.get(file).copied().unwrap_or_default();
+            promised_output::broken_after_waiting(file, &shown, waited).map(
+                |why| {
+                    format!(
+                        "{page}: {listing} printed other than the chapter \
                      promises:\n{why}\n{}",
-                    line_diff(promised, shown.trim_end_matches('\n'))
-                )
-            })
+                        line_diff(promised, shown.trim_end_matches('\n'))
+                    )
+                },
+            )
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -201,7 +201,11 @@ fn every_run_button_prints_the_output_its_chapter_shows() {
         if answer.error.is_some() || !project().root.join(&sample).is_file() {
             continue;
         }
-        if let Some(why) = promised_output::broken(listing, &answer.result) {
+        if let Some(why) = promised_output::broken_after_waiting(
+            listing,
+            &answer.result,
+            answer.waited_for_a_core,
+        ) {
             failures.push(format!("{name} ({listing}): {why}"));
         }
         checked += 1;

@@ -216,7 +216,11 @@ fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
             ),
         ));
     }
-    let message = promised_output::broken(listing, &run.stdout)?;
+    let message = promised_output::broken_after_waiting(
+        listing,
+        &run.stdout,
+        run.waited_for_a_core,
+    )?;
     // `assert_is_the_sample` names the sample's line: `FILE:LINE: ...`.
     let at_line = message
         .strip_prefix(sample)

@@ -88,6 +88,10 @@ pub fn shared() -> Arc<Playground> {
 pub struct Evaluation {
     pub result: String,
     pub error: Option<String>,
+    /// How long the run waited for a core, for the promises about delays
+    /// (`promised_output::broken_after_waiting`); the page is not told.
+    #[serde(skip)]
+    pub waited_for_a_core: Duration,
 }
 
 impl Evaluation {
@@ -95,6 +99,7 @@ impl Evaluation {
         Evaluation {
             result: stderr.clone(),
             error: Some(stderr),
+            waited_for_a_core: Duration::ZERO,
         }
     }
 }
@@ -256,6 +261,7 @@ impl Playground {
             Ok(run) => Evaluation {
                 result: run.stdout,
                 error: None,
+                waited_for_a_core: run.waited_for_a_core,
             },
         }
     }
