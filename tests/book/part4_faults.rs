@@ -584,7 +584,9 @@ fn an_unbudgeted_reader_holds_the_ticker_back_for_the_flood() {
 #[test]
 fn a_budgeted_reader_lets_every_tick_through() {
     let run = programs::run("part4-flood-budgeted");
-    promised::flood_budgeted(&run.stdout);
+    promised_output::allowing_for(run.waited_for_a_core, || {
+        promised::flood_budgeted(&run.stdout)
+    });
     // A tick or two late, plus whatever time a loaded machine kept the
     // loop's thread waiting for a core.
     let (_, late) = promised::latest_tick(&run.stdout);

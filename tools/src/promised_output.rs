@@ -55,18 +55,24 @@ pub fn broken_after_waiting(
     output: &str,
     waited: Duration,
 ) -> Option<String> {
+    allowing_for(waited, || broken(listing_file, output))
+}
+
+/// Runs `check`, a promise applied to a run's output, allowing for
+/// `waited`, the time that run spent waiting for a core.
+pub fn allowing_for<T>(waited: Duration, check: impl FnOnce() -> T) -> T {
     WAITED_FOR_A_CORE.set(waited);
-    let why = broken(listing_file, output);
+    let kept = panic::catch_unwind(AssertUnwindSafe(check));
     WAITED_FOR_A_CORE.set(Duration::ZERO);
-    why
+    kept.unwrap_or_else(|payload| panic::resume_unwind(payload))
 }
 
 thread_local! {
     static WAITED_FOR_A_CORE: Cell<Duration> = const { Cell::new(Duration::ZERO) };
 }
 
-/// How long the run being checked waited for a core, as
-/// [`broken_after_waiting`] was told (zero otherwise, as for a sample).
+/// How long the run being checked waited for a core, as [`allowing_for`]
+/// was told (zero otherwise, as for a sample).
 fn waited_for_a_core() -> Duration {
     WAITED_FOR_A_CORE.get()
 }
