@@ -34,6 +34,7 @@
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
+//! | [`uring`] | io_uring's system calls, rings and entries, driven by hand | Part Six: io_uring |
 //!
 //! A variant stage, one that differs from another by a few changes, is
 //! that small diff (`doorbell.diff`, as `diff -u` writes it), which
@@ -147,6 +148,7 @@ pub mod task_list;
 pub mod thread_pool;
 pub mod timer_block_on;
 pub mod timers;
+pub mod uring;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/tuned.md"))]
 pub mod tuned {
     include!(concat!(env!("OUT_DIR"), "/tuned.rs"));
