@@ -9,7 +9,7 @@
 //! here from those pages and the kernel's `<linux/io_uring.h>`.
 //!
 //! ```
-//! use listings::uring::{Ring, Sqe, refused};
+//! use listings::uring::{Cqe, Ring, Sqe, refused};
 //!
 //! let mut ring = match Ring::new(8) {
 //!     Ok(ring) => ring,
@@ -21,7 +21,7 @@
 //! unsafe { ring.push(Sqe::nop().user_data(7)) }.unwrap();
 //! assert_eq!(ring.pending(), 1);
 //! assert_eq!(ring.submit_and_wait(1, None)?, 1);
-//! let done = ring.next_completion().unwrap();
+//! let done: Cqe = ring.next_completion().unwrap();
 //! assert_eq!((done.user_data, done.res), (7, 0));
 //! assert!(ring.next_completion().is_none());
 //! # Ok::<(), std::io::Error>(())
