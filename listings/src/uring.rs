@@ -161,6 +161,7 @@ struct GeteventsArg {
     ts: u64,
 }
 
+// ANCHOR: refusal
 /// True if `error`, from `Ring::new`, means that io_uring is not to be
 /// had here: a kernel built without it (`ENOSYS`), one where the sysctl
 /// `kernel.io_uring_disabled` forbids it or a seccomp filter refuses it
@@ -173,6 +174,33 @@ pub fn refused(error: &io::Error) -> bool {
         Some(libc::ENOSYS | libc::EPERM | libc::EACCES)
     ) || error.kind() == io::ErrorKind::Unsupported
 }
+
+/// For the chapter's programs: if `error` is a refusal (see [`refused`]),
+/// says so in one line and ends the program, successfully, for there is
+/// nothing wrong with it; any other error comes back, for `?`.
+///
+/// ```
+/// use listings::uring::{Ring, exit_if_refused};
+///
+/// // Here, or in a sandbox: the doc test passes either way, having run
+/// // the ring or having explained why not.
+/// let ring: Ring = Ring::new(8).map_err(exit_if_refused)?;
+/// # drop(ring);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn exit_if_refused(error: io::Error) -> io::Error {
+    if refused(&error) {
+        println!(
+            "io_uring is refused here ({error}): the kernel lacks it, or a \
+             sandbox forbids it (a seccomp filter, as on the Playground, or \
+             the sysctl kernel.io_uring_disabled); run this on Linux 5.11 or \
+             later, outside such a sandbox"
+        );
+        std::process::exit(0);
+    }
+    error
+}
+// ANCHOR_END: refusal
 
 // ANCHOR: sqe
 impl Sqe {
