@@ -33,7 +33,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-// ANCHOR: structs
+// ANCHOR: params
 /// `struct io_sqring_offsets`: where, in the submission ring's mapping,
 /// each of its fields lives. The kernel fills it in during setup.
 #[repr(C)]
@@ -82,6 +82,8 @@ struct Params {
     cq_off: CqRingOffsets,
 }
 
+// ANCHOR_END: params
+// ANCHOR: entries
 /// `struct io_uring_sqe`, a submission queue entry: one operation, 64
 /// bytes. Its unions are flattened to the member this module uses.
 #[repr(C)]
@@ -121,7 +123,7 @@ pub struct Cqe {
     pub res: i32,
     pub flags: u32,
 }
-// ANCHOR_END: structs
+// ANCHOR_END: entries
 
 const _: () = assert!(size_of::<Params>() == 120);
 const _: () = assert!(size_of::<Sqe>() == 64);
@@ -285,6 +287,8 @@ impl Sqe {
         }
     }
 
+    // ANCHOR_END: sqe
+    // ANCHOR: cancel
     /// One-shot `poll(2)` of `fd` for `events` (`POLLIN`, ...): completes
     /// with the events that happened.
     pub fn poll(fd: RawFd, events: libc::c_short) -> Sqe {
@@ -354,7 +358,7 @@ impl Cqe {
         }
     }
 }
-// ANCHOR_END: sqe
+// ANCHOR_END: cancel
 
 /// A region that `mmap` shared between the kernel and this process,
 /// unmapped when dropped.
