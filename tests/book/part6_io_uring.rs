@@ -82,7 +82,10 @@ fn a_read_completes_when_its_bytes_arrive() {
     let Some(run) = run_held_to_sample("part6-first-read", "first_read") else {
         return;
     };
-    assert!(run.stdout.contains("completions after 100 ms of waiting: 0"));
+    assert!(
+        run.stdout
+            .contains("completions after 100 ms of waiting: 0")
+    );
     assert!(run.stdout.contains("11 bytes, \"hello, ring\""));
 }
 
@@ -193,7 +196,12 @@ fn refuse_io_uring(command: &mut Command, errno: i32) {
     let ret = (libc::BPF_RET | libc::BPF_K) as u16;
     let filter = [
         // The system call's number, at offset 0 of `seccomp_data`.
-        libc::sock_filter { code: load_nr, jt: 0, jf: 0, k: 0 },
+        libc::sock_filter {
+            code: load_nr,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        },
         libc::sock_filter {
             code: jump_if,
             jt: 0,
@@ -206,7 +214,12 @@ fn refuse_io_uring(command: &mut Command, errno: i32) {
             jf: 0,
             k: libc::SECCOMP_RET_ERRNO | errno as u32,
         },
-        libc::sock_filter { code: ret, jt: 0, jf: 0, k: libc::SECCOMP_RET_ALLOW },
+        libc::sock_filter {
+            code: ret,
+            jt: 0,
+            jf: 0,
+            k: libc::SECCOMP_RET_ALLOW,
+        },
     ];
     // SAFETY: between fork and exec only `prctl` runs, which takes the
     // filter by pointer and copies it; `filter` lives in the parent's
@@ -253,11 +266,7 @@ fn every_program_refused_io_uring_says_so_and_ends_successfully() {
 /// The system calls, of the kinds in `calls`, that the harness's echo
 /// server `contender` makes while one client sends `messages` messages,
 /// each once the server sleeps in one of `waits`: strace's total.
-fn calls_under_strace(
-    contender: &str,
-    messages: usize,
-    waits: &[i64],
-) -> u64 {
+fn calls_under_strace(contender: &str, messages: usize, waits: &[i64]) -> u64 {
     let strace = book_tools::strace::ensure_installed().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("strace.txt");
