@@ -535,11 +535,13 @@ impl Ring {
         Ok(())
     }
 
-    /// How many entries are written but not yet handed to the kernel.
+    /// How many entries are written but not yet taken by the kernel:
+    /// pushed since the last `submit_and_wait`, or left by one that the
+    /// kernel answered before taking them all (`EBUSY`).
     pub fn pending(&self) -> u32 {
-        // SAFETY: a pointer into our own mapping; only we store to it.
-        let tail = unsafe { (*self.sq_tail).load(Ordering::Relaxed) };
-        self.sq_local_tail.wrapping_sub(tail)
+        // SAFETY: a pointer into our own mapping.
+        let head = unsafe { (*self.sq_head).load(Ordering::Acquire) };
+        self.sq_local_tail.wrapping_sub(head)
     }
     // ANCHOR_END: push
 

@@ -385,7 +385,7 @@ fn the_numbers_quoted_are_the_small_runs() {
             path.split('/').collect::<Vec<_>>().try_into().unwrap();
         let before = chapter[..at].trim_end();
         let written = before
-            .rsplit(' ')
+            .rsplit(char::is_whitespace)
             .next()
             .unwrap()
             .trim_start_matches(['(', '*']);
