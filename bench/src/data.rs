@@ -204,6 +204,13 @@ pub fn ratios(series: &[Series]) -> Vec<Ratio> {
                 "server_user_us_per_rt",
             ],
         ),
+        // Part Six's completion runtime against readiness (the echo
+        // workload is where its chapter compares them).
+        (
+            "echo",
+            &["book-uring"],
+            &["round_trips_per_s", "server_cpu_us_per_rt"],
+        ),
         ("idle", BOOK, &["server_cpu_us_per_rt", "us_per_rt"]),
         ("wakeup", &["poll"], &["us_per_wakeup"]),
         ("memory", BOOK, &["bytes_per_sleeper"]),

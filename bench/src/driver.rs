@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
@@ -115,20 +116,27 @@ pub fn run(
                     ];
                     let server =
                         ["sleep".to_string(), settings.sleep_ms.to_string()];
-                    served(contender, &server, &load, limit * 2, |load, m| {
-                        copy(
-                            load,
-                            m,
-                            &[
-                                "wall_s",
-                                "complete",
-                                "failed",
-                                "slowest_start_s",
-                                "starts_after_1s",
-                                "median_start_s",
-                            ],
-                        );
-                    })
+                    served(
+                        contender,
+                        &server,
+                        &load,
+                        limit * 2,
+                        None,
+                        |load, m| {
+                            copy(
+                                load,
+                                m,
+                                &[
+                                    "wall_s",
+                                    "complete",
+                                    "failed",
+                                    "slowest_start_s",
+                                    "starts_after_1s",
+                                    "median_start_s",
+                                ],
+                            );
+                        },
+                    )
                 },
             )?);
         }
@@ -147,8 +155,36 @@ pub fn run(
                     &["echo".to_string()],
                     &load,
                     Duration::from_secs(60),
+                    None,
                     per_round_trip,
                 )
+            },
+        )?);
+        // The same clients again, each server under `strace -f -c`: its
+        // system calls per round trip. Under strace time means nothing,
+        // so only the counts are kept.
+        let dir = std::env::temp_dir();
+        all.extend(interleave(
+            settings,
+            "echo-syscalls",
+            n,
+            &CONTENDERS,
+            |contender| {
+                let load = echo_load(settings, n, 0, settings.echo_seconds);
+                let summary = dir.join(format!(
+                    "book-bench-strace-{}-{contender}.txt",
+                    std::process::id()
+                ));
+                let sample = served(
+                    contender,
+                    &["echo".to_string()],
+                    &load,
+                    Duration::from_secs(60),
+                    Some(&summary),
+                    |load, m| copy(load, m, &["round_trips", "failed"]),
+                );
+                let _ = std::fs::remove_file(&summary);
+                sample
             },
         )?);
     }
@@ -166,6 +202,7 @@ pub fn run(
                         &["echo".to_string()],
                         &load,
                         Duration::from_secs(60),
+                        None,
                         |load, m| {
                             per_round_trip(load, m);
                             if let Some(rate) = m
@@ -354,14 +391,27 @@ fn harness() -> Command {
 /// processes. The server's CPU time comes from the kernel: over its whole
 /// life (`wait4`, when it is reaped), or over the load generator's
 /// measured window when it announces one; its peak RSS from `VmHWM`.
+/// With `strace_summary`, the server runs under `strace -f -c`, which
+/// writes its count of system calls there; the sample then holds the
+/// counts (`syscalls_per_rt`, and per round trip of each call that
+/// serves a message) instead of times, which strace distorts.
 fn served(
     contender: &str,
     server_args: &[String],
     load_args: &[String],
     limit: Duration,
+    strace_summary: Option<&Path>,
     metrics: impl FnOnce(&Value, &mut BTreeMap<String, f64>),
 ) -> io::Result<Sample> {
-    let mut command = harness();
+    let mut command = match strace_summary {
+        Some(summary) => {
+            let mut strace = Command::new("strace");
+            strace.args(["-f", "-c", "-o"]).arg(summary);
+            strace.arg(std::env::current_exe()?);
+            strace
+        }
+        None => harness(),
+    };
     command.arg("server").arg(contender).args(server_args);
     // Killed when dropped: on every way out of this function.
     let mut server =
@@ -434,7 +484,17 @@ fn served(
         .as_ref()
         .map(|run| first_chars(&run.stderr))
         .unwrap_or_default();
-    let server = server.kill()?;
+    let server = match strace_summary {
+        // Killing the traced server ends strace, which writes its summary
+        // first; killing strace would leave the server running.
+        Some(_) => {
+            for traced in inspect::children(server.id()).unwrap_or_default() {
+                let _ = book_process::running::signal(traced, libc::SIGKILL);
+            }
+            server.finish_within(Duration::from_secs(30))?
+        }
+        None => server.kill()?,
+    };
     let errors = first_chars(&server.stderr);
     let load: Value = match result.as_deref().map(serde_json::from_str) {
         Some(Ok(value)) => value,
@@ -488,6 +548,33 @@ fn served(
         }
     }
     metrics(&load, &mut m);
+    if let Some(summary) = strace_summary {
+        // The times above were strace's own, or distorted by it.
+        m.retain(|name, _| {
+            !name.starts_with("server_") && name != "peak_rss_kib"
+        });
+        let trips = m.get("round_trips").copied().unwrap_or(0.0);
+        match std::fs::read_to_string(summary) {
+            // Every call of the server's life, divided by the measured
+            // round trips: the start, the connections and the warm-up add
+            // a few hundred calls to tens of thousands.
+            Ok(text) if trips > 0.0 => {
+                for (call, count) in strace_counts(&text) {
+                    let name = match call.as_str() {
+                        "total" => "syscalls_per_rt".to_string(),
+                        _ => format!("{call}_per_rt"),
+                    };
+                    m.insert(name, count / trips);
+                }
+            }
+            Ok(_) => return Ok(failed("no round trips under strace".into())),
+            Err(e) => {
+                return Ok(failed(format!(
+                    "no strace summary (is strace installed?): {e}"
+                )));
+            }
+        }
+    }
     let connection_errors: BTreeMap<String, u64> = load
         .get("errors")
         .and_then(|e| serde_json::from_value(e.clone()).ok())
@@ -504,6 +591,32 @@ fn served(
         metrics: m,
         errors: connection_errors,
     })
+}
+
+/// The calls counted in a summary of `strace -c`, whose rows are
+/// `% time  seconds  usecs/call  calls  [errors]  syscall`, and its
+/// `total`: only the calls that serve messages, and the total.
+fn strace_counts(summary: &str) -> Vec<(String, f64)> {
+    const SERVING: [&str; 9] = [
+        "total",
+        "io_uring_enter",
+        "epoll_wait",
+        "epoll_pwait",
+        "read",
+        "write",
+        "recvfrom",
+        "sendto",
+        "futex",
+    ];
+    summary
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let call = *fields.last()?;
+            let calls = fields.get(3)?.parse::<f64>().ok()?;
+            SERVING.contains(&call).then(|| (call.to_string(), calls))
+        })
+        .collect()
 }
 
 /// One run of a benchmark that needs no server (wake-up, memory).

@@ -34,6 +34,8 @@
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
+//! | [`completion`] | `sturdy` on io_uring: a completion reactor that owns the buffers | Part Six: io_uring |
+//! | [`uring`] | io_uring's system calls, rings and entries, driven by hand | Part Six: io_uring |
 //!
 //! A variant stage, one that differs from another by a few changes, is
 //! that small diff (`doorbell.diff`, as `diff -u` writes it), which
@@ -71,6 +73,11 @@ pub mod abortable_ident {
 }
 pub mod blocking;
 pub mod busy_loop;
+#[cfg(target_os = "linux")]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/completion.md"))]
+pub mod completion {
+    include!(concat!(env!("OUT_DIR"), "/completion.rs"));
+}
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/doorbell.md"))]
 pub mod doorbell {
     include!(concat!(env!("OUT_DIR"), "/doorbell.rs"));
@@ -147,6 +154,8 @@ pub mod task_list;
 pub mod thread_pool;
 pub mod timer_block_on;
 pub mod timers;
+#[cfg(target_os = "linux")]
+pub mod uring;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/tuned.md"))]
 pub mod tuned {
     include!(concat!(env!("OUT_DIR"), "/tuned.rs"));

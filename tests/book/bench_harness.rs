@@ -16,11 +16,12 @@ use book_tools::programs;
 use serde_json::Value;
 
 const RUNS: usize = 2;
-const SERVED: [&str; 7] = [
+const SERVED: [&str; 8] = [
     "threads",
     "poll-loop",
     "book",
     "book-tuned",
+    "book-uring",
     "tokio-ct",
     "tokio-mt",
     "raw-epoll",
@@ -155,6 +156,34 @@ fn every_echo_round_trip_came_back_and_is_counted() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn system_calls_per_echo_round_trip_are_counted_under_strace() {
+    let data = &tiny_run().data;
+    let all = series(data, "echo-syscalls");
+    let contenders: Vec<&str> = all
+        .iter()
+        .map(|s| s["contender"].as_str().unwrap())
+        .collect();
+    assert_eq!(contenders, SERVED);
+    for s in all {
+        for sample in s["samples"].as_array().unwrap() {
+            assert_eq!(sample["outcome"], "ok", "{s}");
+            assert!(metric(sample, "round_trips") > 0.0, "{sample}");
+            // Every round trip takes at least one call, and strace's
+            // distorted times are not kept.
+            let calls = metric(sample, "syscalls_per_rt");
+            assert!(calls > 0.0 && calls.is_finite(), "{sample}");
+            assert!(sample["metrics"].get("server_cpu_s").is_none());
+        }
+    }
+    // The completion runtime waits in `io_uring_enter`, the others never
+    // call it.
+    for s in series(data, "echo-syscalls") {
+        let entered = s["samples"][0]["metrics"].get("io_uring_enter_per_rt");
+        assert_eq!(entered.is_some(), s["contender"] == "book-uring", "{s}");
     }
 }
 
