@@ -34,6 +34,8 @@
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
+//! | [`work_stealing`] | a local queue per worker, a global queue, stealing, and where idle workers sleep | Part Six: many threads |
+//! | [`many_threads`] | the sturdy runtime on a worker per core, with work stealing | Part Six: many threads |
 //!
 //! A variant stage, one that differs from another by a few changes, is
 //! that small diff (`doorbell.diff`, as `diff -u` writes it), which
@@ -95,6 +97,7 @@ pub mod hangups_unheard {
 }
 pub mod join;
 pub mod join_handle;
+pub mod many_threads;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/no_doorbell.md"))]
 pub mod no_doorbell {
     include!(concat!(env!("OUT_DIR"), "/no_doorbell.rs"));
@@ -163,4 +166,25 @@ pub mod tuned_ident {
     pub mod server;
     pub mod sock_diag;
     pub mod streams;
+}
+
+/// Part Six's run queues and sleeping workers, on std's locks. The
+/// runtime `many_threads` takes them from here.
+pub mod work_stealing {
+    pub use std::sync as locks;
+    pub mod queues;
+    pub mod sleepers;
+}
+
+/// The same files on loom's locks, for its model checker, which tries
+/// every interleaving of the threads that use them
+/// (`cargo test -p listings --features loom --test loom_work_stealing`).
+// The same files as `work_stealing`, on purpose: compiled again on loom.
+#[cfg(feature = "loom")]
+#[allow(clippy::duplicate_mod)]
+#[path = "work_stealing"]
+pub mod loom_work_stealing {
+    pub use loom::sync as locks;
+    pub mod queues;
+    pub mod sleepers;
 }

@@ -116,6 +116,12 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part4-exercises", "exercise_limit_solution") => {
             Some(part4_exercises::exercise_limit_solution)
         }
+        ("part6-many-threads", "cpu_one_thread") => {
+            Some(part6_many_threads::cpu_one_thread)
+        }
+        ("part6-many-threads", "cpu_many_threads") => {
+            Some(part6_many_threads::cpu_many_threads)
+        }
         _ => None,
     };
     if let Some(promise) = varying {
@@ -1197,5 +1203,92 @@ pub mod part4_exercises {
 
     pub fn exercise_abort_solution(output: &str) {
         assert_is_the_sample(PART, "exercise_abort_solution", output);
+    }
+}
+
+/// `src/part6-many-threads.md`, checked by `tests/book/part6_many_threads.rs`.
+pub mod part6_many_threads {
+    /// The tasks of the CPU-bound programs, and the CPU time each burns.
+    pub const TASKS: u32 = 8;
+    pub const CPU_PER_TASK_MS: u32 = 125;
+
+    /// What a CPU-bound program reports of itself on its last line.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Report {
+        /// Seconds of wall time.
+        pub wall: f64,
+        /// Seconds of CPU time, all threads together.
+        pub cpu: f64,
+        /// CPU time over wall time.
+        pub cores: f64,
+    }
+
+    /// The report on the last line: `8 tasks of 125 ms of CPU each: W s
+    /// of wall time, C s of CPU time, K cores busy`.
+    pub fn report(output: &str) -> Report {
+        let last = output.lines().last().unwrap_or_default();
+        let expected =
+            format!("{TASKS} tasks of {CPU_PER_TASK_MS} ms of CPU each: ");
+        let numbers: Option<Vec<f64>> = last
+            .strip_prefix(&expected)
+            .and_then(|rest| rest.strip_suffix(" cores busy"))
+            .map(|rest| {
+                rest.split(", ")
+                    .filter_map(|part| part.split(' ').next()?.parse().ok())
+                    .collect()
+            });
+        match numbers.as_deref() {
+            Some(&[wall, cpu, cores]) => Report { wall, cpu, cores },
+            _ => panic!("no report of wall and CPU time:\n{output}"),
+        }
+    }
+
+    /// The thread each task ran on, by task number, from the lines `task
+    /// N ran on THREAD`: each task exactly once, all of them.
+    pub fn threads_of_tasks(output: &str) -> Vec<String> {
+        let mut threads = vec![None; TASKS as usize];
+        let lines = output.lines().collect::<Vec<_>>();
+        for line in &lines[..lines.len().saturating_sub(1)] {
+            let (number, thread) = line
+                .strip_prefix("task ")
+                .and_then(|rest| rest.split_once(" ran on "))
+                .unwrap_or_else(|| panic!("not a task's line: {line:?}"));
+            let number: usize = number.parse().unwrap();
+            assert!(
+                threads[number].replace(thread.to_owned()).is_none(),
+                "task {number} ran twice:\n{output}"
+            );
+        }
+        threads
+            .into_iter()
+            .enumerate()
+            .map(|(n, t)| t.unwrap_or_else(|| panic!("no task {n}:\n{output}")))
+            .collect()
+    }
+
+    /// Every task ran once, and the process burned each task's CPU time.
+    fn every_task_ran_once(output: &str) -> (Vec<String>, Report) {
+        let threads = threads_of_tasks(output);
+        let report = report(output);
+        let burned = f64::from(TASKS * CPU_PER_TASK_MS) / 1000.0;
+        assert!(
+            report.cpu >= burned - 0.01 && report.cpu < 2.0 * burned,
+            "not about {burned} s of CPU:\n{output}"
+        );
+        (threads, report)
+    }
+
+    /// On one thread: every task on `main`, never more than one core.
+    pub fn cpu_one_thread(output: &str) {
+        let (threads, report) = every_task_ran_once(output);
+        assert!(threads.iter().all(|t| t == "main"), "{output}");
+        // Rounded to one decimal, and clocks read a moment apart.
+        assert!(report.cores <= 1.05, "{output}");
+    }
+
+    /// On the workers: every task on one of them.
+    pub fn cpu_many_threads(output: &str) {
+        let (threads, _) = every_task_ran_once(output);
+        assert!(threads.iter().all(|t| t.starts_with("worker ")), "{output}");
     }
 }
