@@ -15,6 +15,7 @@
 //! `memory`).
 
 mod book;
+mod book_mt;
 mod book_tuned;
 mod data;
 mod driver;
@@ -39,8 +40,8 @@ usage:
   book-bench all [--tiny] [--runs N] [--only W1,W2] [--contenders C1,C2]
                  [--sizes W=N1,N2 ...] [--out DIR]
       run the workloads (sleep, echo, idle, wakeup, memory; all by
-      default) with the contenders (threads, poll-loop, book, tokio-ct,
-      tokio-mt, raw-epoll, and poll, epoll for wakeup; all by default),
+      default) with the contenders (threads, poll-loop, book, book-tuned,
+      book-mt, tokio-ct, tokio-mt, raw-epoll, and poll, epoll for wakeup; all by default),
       write DIR/results.json and the plots (DIR defaults to
       src/part5-measured, where the book reads them);
       --sizes replaces the sizes of sleep, idle, wakeup, memory-threads

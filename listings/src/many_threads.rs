@@ -642,11 +642,19 @@ fn run_worker(me: usize) {
 }
 
 /// With every queue empty: waits in `epoll_wait` if no other worker
-/// does, or else sleeps until a task is queued.
+/// does, or else sleeps until a task is queued or the reactor's turn
+/// is handed on. A turn that came free while this worker was on its way
+/// to sleep counts as work: it goes back and takes it.
 fn wait_for_work() {
     if !try_reactor_turn() {
-        let Workers { queues, .. } = workers();
-        workers().sleepers.sleep_unless(|| queues.has_work());
+        let Workers {
+            queues,
+            sleepers,
+            reactor_turn,
+        } = workers();
+        sleepers.sleep_unless(|| {
+            queues.has_work() || reactor_turn.try_lock().is_ok()
+        });
     }
 }
 // ANCHOR_END: worker

@@ -16,11 +16,12 @@ use book_tools::programs;
 use serde_json::Value;
 
 const RUNS: usize = 2;
-const SERVED: [&str; 7] = [
+const SERVED: [&str; 8] = [
     "threads",
     "poll-loop",
     "book",
     "book-tuned",
+    "book-mt",
     "tokio-ct",
     "tokio-mt",
     "raw-epoll",
