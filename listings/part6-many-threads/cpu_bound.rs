@@ -28,8 +28,8 @@ fn main() {
     })
     .unwrap();
     let wall = wall_start.elapsed().as_secs_f64();
-    let cpu = (cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID) - cpu_start)
-        .as_secs_f64();
+    let cpu =
+        (cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID) - cpu_start).as_secs_f64();
     println!(
         "{TASKS} tasks of {} ms of CPU each: {wall:.2} s of wall time, \
          {cpu:.2} s of CPU time, {:.1} cores busy",
