@@ -97,6 +97,40 @@ pub mod hangups_unheard {
 }
 pub mod join;
 pub mod join_handle;
+/// The runtime with a worker per core, with the API of Part Four's: a
+/// sleep, a join handle, a job on a thread of its own, and a listener and
+/// a connection on loopback, served by tasks on the workers.
+///
+/// ```
+/// use std::net::{TcpListener, TcpStream};
+/// use std::time::Duration;
+/// use listings::many_threads::{
+///     Async, JoinHandle, Sleep, block_on, sleep, spawn, spawn_blocking,
+/// };
+///
+/// let echoed = block_on(async {
+///     let nap: Sleep = sleep(Duration::from_millis(5));
+///     nap.await;
+///     let sum: JoinHandle<u32> = spawn_blocking(|| (1..=10).sum());
+///     assert_eq!(sum.await, 55);
+///
+///     let listener: Async<TcpListener> = Async::bind("127.0.0.1:0").unwrap();
+///     let address = listener.get_ref().local_addr().unwrap();
+///     let server: JoinHandle<()> = spawn(async move {
+///         let (stream, _) = listener.accept().await.unwrap();
+///         let mut buf = [0; 5];
+///         let n = stream.read(&mut buf).await.unwrap();
+///         stream.write_all(&buf[..n]).await.unwrap();
+///     });
+///     let client = Async::new(TcpStream::connect(address).unwrap()).unwrap();
+///     assert_eq!(client.write(b"hello").await.unwrap(), 5);
+///     let mut buf = [0; 5];
+///     let n = client.read(&mut buf).await.unwrap();
+///     server.await;
+///     buf[..n].to_vec()
+/// });
+/// assert_eq!(echoed.unwrap(), b"hello");
+/// ```
 pub mod many_threads;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/no_doorbell.md"))]
 pub mod no_doorbell {

@@ -67,6 +67,7 @@ fn no_interleaving_of_push_pop_and_steal_loses_or_duplicates_a_task() {
 /// queues a task and wakes a sleeper: in no interleaving does the worker
 /// sleep on with the task queued. (Loom reports a deadlock if it does:
 /// every thread would be blocked.)
+// ANCHOR: sleep_model
 #[test]
 fn a_worker_going_to_sleep_never_misses_a_task_queued_meanwhile() {
     loom::model(|| {
@@ -90,6 +91,7 @@ fn a_worker_going_to_sleep_never_misses_a_task_queued_meanwhile() {
         assert_eq!(worker.join().unwrap(), 7);
     });
 }
+// ANCHOR_END: sleep_model
 
 /// Two workers that may each go to sleep, and two tasks queued one
 /// after the other, each followed by a wake-up: both tasks are run. One
