@@ -88,8 +88,10 @@ fn one_thread_keeps_one_core_busy_however_many_there_are() {
     // It asks for a core all the time, and never for more than one.
     assert!(*demand > 0.6, "{demand}");
     assert!(run.cpu_share() < 1.1, "{run:?}");
+    // The sample: one thread did all the work, so the program could not
+    // take less wall time than the whole CPU time.
     let sample = report(&sample_output("cpu_one_thread"));
-    assert!((0.9..=1.05).contains(&sample.cores), "{sample:?}");
+    assert!(sample.busiest >= sample.cpu - 0.02, "{sample:?}");
 }
 
 // The runtime with a worker per core.
@@ -106,12 +108,11 @@ fn many_threads_keep_both_cores_busy() {
     // Two workers, each asking for a core for most of the run: the last
     // task or two may run alone, once the other worker has none left.
     assert!(*demand > 1.5, "{demand}: {run:?}");
-    // The sample, from an idle machine: nearly two cores, and the tasks
-    // done in a little over half the time they took on one thread.
-    let one = report(&sample_output("cpu_one_thread"));
+    // The sample: the work was split, so that the busiest thread did
+    // about half of it (all but one task or two, shared out evenly), the
+    // least wall time the program could take on two idle cores.
     let many = report(&sample_output("cpu_many_threads"));
-    assert!(many.cores > 1.7, "{many:?}");
-    assert!(many.wall < 0.6 * one.wall, "{many:?} against {one:?}");
+    assert!(many.busiest < 0.65 * many.cpu, "{many:?}");
 }
 
 #[test]
