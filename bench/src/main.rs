@@ -15,6 +15,7 @@
 //! `memory`).
 
 mod book;
+mod book_mt;
 mod book_tuned;
 mod book_uring;
 mod data;
@@ -41,8 +42,8 @@ usage:
                  [--sizes W=N1,N2 ...] [--out DIR]
       run the workloads (sleep, echo, idle, wakeup, memory; all by
       default) with the contenders (threads, poll-loop, book, book-tuned,
-      book-uring, tokio-ct, tokio-mt, raw-epoll, and poll, epoll for
-      wakeup; all by default),
+      book-mt, book-uring, tokio-ct, tokio-mt, raw-epoll, and poll, epoll
+      for wakeup; all by default),
       write DIR/results.json and the plots (DIR defaults to
       src/part5-measured, where the book reads them);
       --sizes replaces the sizes of sleep, idle, wakeup, memory-threads

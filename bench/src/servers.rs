@@ -13,11 +13,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::workload::Workload;
 
 /// The contenders, by the names the data file uses.
-pub const CONTENDERS: [&str; 8] = [
+pub const CONTENDERS: [&str; 9] = [
     "threads",
     "poll-loop",
     "book",
     "book-tuned",
+    "book-mt",
     "book-uring",
     "tokio-ct",
     "tokio-mt",
@@ -52,6 +53,7 @@ pub fn serve(
         "poll-loop" => crate::part3::serve_workload(listener, workload),
         "book" => crate::book::serve_workload(listener, workload),
         "book-tuned" => crate::book_tuned::serve_workload(listener, workload),
+        "book-mt" => crate::book_mt::serve_workload(listener, workload),
         "book-uring" => crate::book_uring::serve_workload(listener, workload),
         "tokio-ct" => {
             tokio_runtime(false)?.block_on(tokio_server(listener, workload))

@@ -34,6 +34,8 @@
 //! | [`ident`] | streams, lines, the ident protocol (RFC 1413), its server and a demonstration, on `sturdy` | Part Four: ident |
 //! | [`tuned`] | the sturdy runtime with the changes its profile called for | Part Five |
 //! | [`tuned_ident`] | the same ident server, on `tuned` | Part Five |
+//! | [`work_stealing`] | a local queue per worker, a global queue, stealing, and where idle workers sleep | Part Six: many threads |
+//! | [`many_threads`] | the sturdy runtime on a worker per core, with work stealing | Part Six: many threads |
 //! | [`completion`] | `sturdy` on io_uring: a completion reactor that owns the buffers | Part Six: io_uring |
 //! | [`uring`] | io_uring's system calls, rings and entries, driven by hand | Part Six: io_uring |
 //!
@@ -102,6 +104,41 @@ pub mod hangups_unheard {
 }
 pub mod join;
 pub mod join_handle;
+/// The runtime with a worker per core, with the API of Part Four's: a
+/// sleep, a join handle, a job on a thread of its own, and a listener and
+/// a connection on loopback, served by tasks on the workers.
+///
+/// ```
+/// use std::net::{TcpListener, TcpStream};
+/// use std::time::Duration;
+/// use listings::many_threads::{
+///     Async, JoinHandle, Sleep, block_on, sleep, spawn, spawn_blocking,
+/// };
+///
+/// let echoed = block_on(async {
+///     let nap: Sleep = sleep(Duration::from_millis(5));
+///     nap.await;
+///     let sum: JoinHandle<u32> = spawn_blocking(|| (1..=10).sum());
+///     assert_eq!(sum.await, 55);
+///
+///     let listener: Async<TcpListener> = Async::bind("127.0.0.1:0").unwrap();
+///     let address = listener.get_ref().local_addr().unwrap();
+///     let server: JoinHandle<()> = spawn(async move {
+///         let (stream, _) = listener.accept().await.unwrap();
+///         let mut buf = [0; 5];
+///         let n = stream.read(&mut buf).await.unwrap();
+///         stream.write_all(&buf[..n]).await.unwrap();
+///     });
+///     let client = Async::new(TcpStream::connect(address).unwrap()).unwrap();
+///     assert_eq!(client.write(b"hello").await.unwrap(), 5);
+///     let mut buf = [0; 5];
+///     let n = client.read(&mut buf).await.unwrap();
+///     server.await;
+///     buf[..n].to_vec()
+/// });
+/// assert_eq!(echoed.unwrap(), b"hello");
+/// ```
+pub mod many_threads;
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/no_doorbell.md"))]
 pub mod no_doorbell {
     include!(concat!(env!("OUT_DIR"), "/no_doorbell.rs"));
@@ -172,4 +209,25 @@ pub mod tuned_ident {
     pub mod server;
     pub mod sock_diag;
     pub mod streams;
+}
+
+/// Part Six's run queues and sleeping workers, on std's locks. The
+/// runtime `many_threads` takes them from here.
+pub mod work_stealing {
+    pub use std::sync as locks;
+    pub mod queues;
+    pub mod sleepers;
+}
+
+/// The same files on loom's locks, for its model checker, which tries
+/// every interleaving of the threads that use them
+/// (`cargo test -p listings --features loom --test loom_work_stealing`).
+// The same files as `work_stealing`, on purpose: compiled again on loom.
+#[cfg(feature = "loom")]
+#[allow(clippy::duplicate_mod)]
+#[path = "work_stealing"]
+pub mod loom_work_stealing {
+    pub use loom::sync as locks;
+    pub mod queues;
+    pub mod sleepers;
 }

@@ -16,11 +16,12 @@ use book_tools::programs;
 use serde_json::Value;
 
 const RUNS: usize = 2;
-const SERVED: [&str; 8] = [
+const SERVED: [&str; 9] = [
     "threads",
     "poll-loop",
     "book",
     "book-tuned",
+    "book-mt",
     "book-uring",
     "tokio-ct",
     "tokio-mt",

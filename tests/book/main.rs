@@ -24,6 +24,7 @@ mod part4_faults;
 mod part4_ident;
 mod part4_ready;
 mod part5_measured;
+mod part6_many_threads;
 mod part6_io_uring;
 mod support;
 mod whole_book;

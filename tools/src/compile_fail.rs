@@ -4,6 +4,7 @@
 //! only compares error codes on nightly, so the book checks them here.
 
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::fs;
 use std::process::Command;
 
@@ -24,6 +25,17 @@ pub struct Errors {
 
 /// Compiles `program` (std only) the way a reader's compiler would.
 pub fn errors_of(edition: &str, program: &str) -> Result<Errors> {
+    errors_with_crates(edition, program, &[])
+}
+
+/// Compiles `program` with the crates that `crate_args` give rustc
+/// (`--extern libc=...`, as `listings::Built::rustc_args` makes them):
+/// for a program on a stage that calls the system through libc.
+pub fn errors_with_crates(
+    edition: &str,
+    program: &str,
+    crate_args: &[OsString],
+) -> Result<Errors> {
     let dir = tempfile::tempdir()?;
     let source = dir.path().join("listing.rs");
     fs::write(&source, program)?;
@@ -34,6 +46,7 @@ pub fn errors_of(edition: &str, program: &str) -> Result<Errors> {
         .args(["--crate-type", "bin", "--emit=metadata"])
         .args(["--error-format=json", "--out-dir"])
         .arg(dir.path())
+        .args(crate_args)
         .output()
         .context("running rustc")?;
     let mut errors = Errors::default();
@@ -66,7 +79,20 @@ pub fn check(
     expected: &[&str],
     program: &str,
 ) -> Result<()> {
-    let errors = errors_of(edition, program)?;
+    check_with_crates(location, edition, expected, program, &[])
+}
+
+/// [`check`], with the crates that `crate_args` give rustc (see
+/// [`errors_with_crates`]): the listings' crates, which the Playground has
+/// too.
+pub fn check_with_crates(
+    location: &str,
+    edition: &str,
+    expected: &[&str],
+    program: &str,
+    crate_args: &[OsString],
+) -> Result<()> {
+    let errors = errors_with_crates(edition, program, crate_args)?;
     if errors.rendered.is_empty() {
         bail!("{location}: this compile_fail block compiles");
     }

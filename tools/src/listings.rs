@@ -209,9 +209,15 @@ fn direct_dependencies(manifest: &Path) -> Result<BTreeSet<String>> {
         .with_context(|| format!("reading {}", manifest.display()))?;
     let manifest: toml::Table = text.parse()?;
     let dependencies = manifest.get("dependencies").and_then(|d| d.as_table());
+    // An optional dependency (loom, behind the `loom` feature, for the
+    // model checker's tests) is no crate of the programs.
+    let optional = |spec: &toml::Value| {
+        spec.get("optional").and_then(|o| o.as_bool()) == Some(true)
+    };
     Ok(dependencies
         .into_iter()
-        .flat_map(|table| table.keys())
-        .map(|name| name.replace('-', "_"))
+        .flat_map(|table| table.iter())
+        .filter(|(_, spec)| !optional(spec))
+        .map(|(name, _)| name.replace('-', "_"))
         .collect())
 }

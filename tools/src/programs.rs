@@ -298,6 +298,15 @@ pub fn rustc_errors(source: &str) -> crate::compile_fail::Errors {
         .unwrap()
 }
 
+/// What rustc says about `source`, compiled as the book's edition with
+/// the crates the listings use (libc among them), as the Playground has
+/// them: for a program on a stage that calls the system.
+pub fn rustc_errors_with_crates(source: &str) -> crate::compile_fail::Errors {
+    let edition = project().edition().unwrap();
+    let crates = built().rustc_args();
+    crate::compile_fail::errors_with_crates(&edition, source, &crates).unwrap()
+}
+
 /// The sample output a chapter shows: `listings/<part>/output/<name>.txt`.
 pub fn sample_output(part: &str, name: &str) -> String {
     let path = project()

@@ -149,6 +149,12 @@ pub fn promise_for(listing_file: &str) -> Box<dyn Fn(&str)> {
         ("part4-exercises", "exercise_limit_solution") => {
             Some(part4_exercises::exercise_limit_solution)
         }
+        ("part6-many-threads", "cpu_one_thread") => {
+            Some(part6_many_threads::cpu_one_thread)
+        }
+        ("part6-many-threads", "cpu_many_threads") => {
+            Some(part6_many_threads::cpu_many_threads)
+        }
         _ => None,
     };
     if let Some(promise) = varying {
@@ -1231,5 +1237,109 @@ pub mod part4_exercises {
 
     pub fn exercise_abort_solution(output: &str) {
         assert_is_the_sample(PART, "exercise_abort_solution", output);
+    }
+}
+
+/// `src/part6-many-threads.md`, checked by `tests/book/part6_many_threads.rs`.
+pub mod part6_many_threads {
+    /// The tasks of the CPU-bound programs, and the CPU time each burns.
+    pub const TASKS: u32 = 8;
+    pub const CPU_PER_TASK_MS: u32 = 125;
+
+    /// What a CPU-bound program reports of itself on its last two lines.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Report {
+        /// Seconds of CPU time, all threads together.
+        pub cpu: f64,
+        /// Seconds of CPU time of the thread that spent the most.
+        pub busiest: f64,
+        /// Seconds of wall time.
+        pub wall: f64,
+        /// CPU time over wall time.
+        pub cores: f64,
+    }
+
+    /// The report: `8 tasks of 125 ms of CPU each: C s of CPU time, B s
+    /// of it on the busiest thread`, then `W s of wall time: K cores
+    /// busy`.
+    pub fn report(output: &str) -> Report {
+        let lines: Vec<&str> = output.lines().collect();
+        let [.., first, second] = lines[..] else {
+            panic!("no report:\n{output}");
+        };
+        let numbers = |text: &str| -> Vec<f64> {
+            text.split(' ')
+                .filter_map(|word| word.parse().ok())
+                .collect()
+        };
+        let expected =
+            format!("{TASKS} tasks of {CPU_PER_TASK_MS} ms of CPU each: ");
+        let cpu = first
+            .strip_prefix(&expected)
+            .filter(|rest| rest.ends_with(" of it on the busiest thread"))
+            .map(numbers);
+        let wall = second.strip_suffix(" cores busy").map(numbers);
+        match (cpu.as_deref(), wall.as_deref()) {
+            (Some(&[cpu, busiest]), Some(&[wall, cores])) => Report {
+                cpu,
+                busiest,
+                wall,
+                cores,
+            },
+            _ => panic!("no report of CPU and wall time:\n{output}"),
+        }
+    }
+
+    /// The thread each task ran on, by task number, from the lines `task
+    /// N ran on THREAD`: each task exactly once, all of them.
+    pub fn threads_of_tasks(output: &str) -> Vec<String> {
+        let mut threads = vec![None; TASKS as usize];
+        let lines = output.lines().collect::<Vec<_>>();
+        for line in &lines[..lines.len().saturating_sub(2)] {
+            let (number, thread) = line
+                .strip_prefix("task ")
+                .and_then(|rest| rest.split_once(" ran on "))
+                .unwrap_or_else(|| panic!("not a task's line: {line:?}"));
+            let number: usize = number.parse().unwrap();
+            assert!(
+                threads[number].replace(thread.to_owned()).is_none(),
+                "task {number} ran twice:\n{output}"
+            );
+        }
+        threads
+            .into_iter()
+            .enumerate()
+            .map(|(n, t)| t.unwrap_or_else(|| panic!("no task {n}:\n{output}")))
+            .collect()
+    }
+
+    /// Every task ran once, the process burned each task's CPU time, and
+    /// no run was faster than its busiest thread.
+    fn every_task_ran_once(output: &str) -> (Vec<String>, Report) {
+        let threads = threads_of_tasks(output);
+        let report = report(output);
+        let burned = f64::from(TASKS * CPU_PER_TASK_MS) / 1000.0;
+        assert!(
+            report.cpu >= burned - 0.01 && report.cpu < 2.0 * burned,
+            "not about {burned} s of CPU:\n{output}"
+        );
+        // Printed to a hundredth, and clocks read a moment apart.
+        assert!(report.wall >= report.busiest - 0.02, "{output}");
+        (threads, report)
+    }
+
+    /// On one thread: every task on `main`, which did all the work, and
+    /// never more than one core busy.
+    pub fn cpu_one_thread(output: &str) {
+        let (threads, report) = every_task_ran_once(output);
+        assert!(threads.iter().all(|t| t == "main"), "{output}");
+        assert!(report.busiest >= report.cpu - 0.02, "{output}");
+        assert!(report.cores <= 1.05, "{output}");
+    }
+
+    /// On the workers: every task on one of them.
+    pub fn cpu_many_threads(output: &str) {
+        let (threads, _) = every_task_ran_once(output);
+        assert!(threads.iter().all(|t| t.starts_with("worker ")), "{output}");
     }
 }
