@@ -212,7 +212,10 @@ fn too_many_threads_stops_at_the_limit_on_memory_mappings() {
     // Reports come every 2,000 threads, each with four mappings at most,
     // so the last one comes at most 8,000 (and the few hundred that are
     // not threads' own) below the limit.
-    assert!(last.mappings <= max_map_count, "{last:?}");
+    // One over the limit at most: the kernel compares its count with the
+    // limit before it adds a mapping. And /proc/self/maps lists
+    // [vsyscall], which it does not count.
+    assert!(last.mappings <= max_map_count + 2, "{last:?}");
     assert!(
         last.mappings + 4 * 2_000 + 500 > max_map_count,
         "{last:?}, limit {max_map_count}"

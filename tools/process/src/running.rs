@@ -138,6 +138,26 @@ impl Running {
         self.wait_and_reap(deadline)
     }
 
+    /// Waits for the program to exit, killing it once it has run for
+    /// `limit` of its own: the time its main thread spent waiting for a
+    /// core (on a loaded machine) does not count, as a program's time
+    /// limit should not depend on what else the machine runs.
+    pub fn finish_on_its_own_time(
+        mut self,
+        limit: Duration,
+    ) -> io::Result<Run> {
+        let pid = self.id();
+        let waited = move || {
+            inspect::scheduled(pid)
+                .map(|s| s.waiting_for_a_core)
+                .unwrap_or_default()
+        };
+        let started = self.started;
+        self.wait_and_reap_until(|| {
+            started.elapsed() > limit && started.elapsed() > limit + waited()
+        })
+    }
+
     /// Stops a program that would run forever (a server).
     pub fn kill(mut self) -> io::Result<Run> {
         let _ = self.signal(libc::SIGKILL);
@@ -145,6 +165,17 @@ impl Running {
     }
 
     fn wait_and_reap(&mut self, deadline: Option<Instant>) -> io::Result<Run> {
+        self.wait_and_reap_until(|| {
+            deadline.is_some_and(|deadline| Instant::now() > deadline)
+        })
+    }
+
+    /// Waits for the program to exit, killing it once `out_of_time` says
+    /// so, and reaps it.
+    fn wait_and_reap_until(
+        &mut self,
+        mut out_of_time: impl FnMut() -> bool,
+    ) -> io::Result<Run> {
         let pid = self.id();
         let mut timed_out = false;
         let mut waited_for_a_core = Duration::ZERO;
@@ -156,7 +187,7 @@ impl Running {
                     .unwrap_or_default();
                 break;
             }
-            if deadline.is_some_and(|deadline| Instant::now() > deadline) {
+            if out_of_time() {
                 self.signal(libc::SIGKILL)?;
                 timed_out = true;
                 break;
