@@ -120,6 +120,10 @@ pub fn measure_beside_others(program: &str, limit: Duration) -> Run {
 
 fn measure_now(program: &str, limit: Duration) -> Run {
     let mut command = Command::new(built().program(program));
+    // As a reader runs it. A backtrace would also cost a program that
+    // runs out of memory on purpose (too_many_threads) the very memory it
+    // cannot have, where it has been seen to hang instead of aborting.
+    command.env_remove("RUST_BACKTRACE");
     isolate_network(&mut command);
     let run = process::run_measured(command, limit).unwrap();
     // Shown with `cargo test -- --nocapture`: what the claims are held to.
