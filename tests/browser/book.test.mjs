@@ -105,14 +105,14 @@ async function openChapter(chapter, scheme) {
 describe('the book', { concurrency: 4 }, () => {
     before(() => assert.ok(chapters.length > 0, 'the sidebar lists no chapter'));
 
-    // One test a chapter, on one page: its look in light mode and all the
-    // checks; then the system turns dark, which mdBook follows without a
-    // reload, and the look again; its Edit buttons last (editing changes
-    // what the blocks hold).
     // print.html holds every chapter, 2 MB of HTML: first, so that it
     // loads while the chapters do, and with time to spare.
     it('print.html has every chapter and prints without the sidebar', checkPrintPage);
 
+    // One test a chapter, on one page: its look in light mode and all the
+    // checks; then the system turns dark, which mdBook follows without a
+    // reload, and the look again; its Edit buttons last (editing changes
+    // what the blocks hold).
     for (const chapter of chapters) {
         it(`${chapter}: its look in light and dark mode, links, programs and Edit buttons`, async () => {
             const session = await openChapter(chapter, 'light');

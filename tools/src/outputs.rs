@@ -191,9 +191,7 @@ fn check_run(listing: &str, sample: &str, bin: &Path) -> Option<Problem> {
     let mut command = Command::new(bin);
     command.env_remove("RUST_BACKTRACE");
     isolate_network(&mut command);
-    let run = process::Running::spawn(command)
-        .and_then(|running| running.finish_on_its_own_time(RUN_BUTTON_LIMIT));
-    let run = match run {
+    let run = match process::run_on_its_own_time(command, RUN_BUTTON_LIMIT) {
         Ok(run) => run,
         Err(error) => {
             return Some(Problem::new(

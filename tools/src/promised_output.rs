@@ -1343,3 +1343,22 @@ pub mod part6_many_threads {
         assert!(threads.iter().all(|t| t.starts_with("worker ")), "{output}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A delay is allowed the time its run waited for a core, and only
+    /// while that run is being checked.
+    #[test]
+    fn a_promise_about_a_delay_allows_for_the_wait_for_a_core() {
+        let listing = "listings/part4-faults/flood_budgeted.rs";
+        let output = "read 3 MiB\nthe latest of 30 ticks came 700 ms late\n";
+        let waited = Duration::from_millis(200);
+        assert!(broken(listing, output).is_some());
+        assert_eq!(broken_after_waiting(listing, output, waited), None);
+        assert!(broken(listing, output).is_some(), "the allowance stayed");
+        let short = Duration::from_millis(50);
+        assert!(broken_after_waiting(listing, output, short).is_some());
+    }
+}

@@ -44,7 +44,7 @@ use tower_http::cors::CorsLayer;
 
 use book_tools::listings::Built;
 use book_tools::playground::{RunButton, run_buttons};
-use book_tools::process::{Running, isolate_network};
+use book_tools::process::{self, isolate_network};
 use book_tools::programs;
 
 /// How long a program may run, of its own time (what it waited for a
@@ -250,9 +250,7 @@ impl Playground {
         // The book's servers all listen on port 8000; programs run side
         // by side, each on a loopback of its own.
         isolate_network(&mut program);
-        let run = Running::spawn(program)
-            .and_then(|running| running.finish_on_its_own_time(RUN_LIMIT));
-        match run {
+        match process::run_on_its_own_time(program, RUN_LIMIT) {
             Err(error) => {
                 Evaluation::failure(format!("did not start: {error}"))
             }

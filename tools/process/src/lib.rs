@@ -27,7 +27,9 @@ mod reap;
 pub use network::{
     in_network_of, isolate_network, isolate_this_process, join_network_of,
 };
-pub use running::{Input, Output, Run, Running, run_measured};
+pub use running::{
+    Input, Output, Run, Running, run_measured, run_on_its_own_time,
+};
 pub use wait::{
     wait_for, wait_for_listening_port, wait_until, wait_until_listening,
 };

@@ -153,6 +153,7 @@ impl Running {
                 .unwrap_or_default()
         };
         let started = self.started;
+        // `/proc` is read only once the limit has passed on the clock.
         self.wait_and_reap_until(|| {
             started.elapsed() > limit && started.elapsed() > limit + waited()
         })
@@ -225,6 +226,15 @@ impl Drop for Running {
 /// Runs `command` to the end (or kills it after `limit`), measured.
 pub fn run_measured(command: Command, limit: Duration) -> io::Result<Run> {
     Running::spawn(command)?.finish(limit)
+}
+
+/// Runs `command` to the end (or kills it once it has run for `limit` of
+/// its own time, see [`Running::finish_on_its_own_time`]), measured.
+pub fn run_on_its_own_time(
+    command: Command,
+    limit: Duration,
+) -> io::Result<Run> {
+    Running::spawn(command)?.finish_on_its_own_time(limit)
 }
 
 /// Sends `signal` to process `pid`: a child of ours not yet reaped, or a

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use book_process::limits::limit_descriptors;
 use book_process::{
-    Input, Output, Running, inspect, isolate_network, run_measured, wait_until,
+    Input, Output, Running, inspect, isolate_network, run_measured,
+    run_on_its_own_time, wait_until,
 };
 
 /// Run by `isolated_programs_share_no_ports` as a child process.
@@ -73,6 +74,22 @@ fn a_program_past_its_limit_is_killed() {
     let run = run_measured(forever, Duration::from_millis(200)).unwrap();
     assert!(run.timed_out);
     assert_eq!(run.status.signal(), Some(libc::SIGKILL));
+}
+
+#[test]
+fn a_program_past_its_own_time_is_killed_and_one_within_it_is_not() {
+    let mut forever = Command::new("sleep");
+    forever.arg("60");
+    let limit = Duration::from_millis(200);
+    let run = run_on_its_own_time(forever, limit).unwrap();
+    assert!(run.timed_out, "{run:?}");
+    assert_eq!(run.status.signal(), Some(libc::SIGKILL));
+    // A sleeper waits for no core: it goes at the limit, give or take.
+    assert!(run.wall < limit + Duration::from_secs(5), "{run:?}");
+    let mut brief = Command::new("sleep");
+    brief.arg("0.05");
+    let run = run_on_its_own_time(brief, Duration::from_secs(30)).unwrap();
+    assert!(!run.timed_out && run.status.success(), "{run:?}");
 }
 
 #[test]
