@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use book_process::{Input, Output, Running, inspect, machine};
 use serde_json::Value;
@@ -438,6 +438,11 @@ fn served(
     let mut command = harness();
     command.arg("load").arg(&load_args[0]).arg(&address);
     command.args(&load_args[1..]);
+    // The echo load generator reads the server's CPU time itself, at the
+    // edges of its measured window, and reports it with its result.
+    if load_args[0] == "echo" {
+        command.arg(server.id().to_string());
+    }
     let mut load =
         Running::spawn_with(command, Output::StdoutPiped, Input::Piped)?;
     let (lines, from_load) = mpsc::channel();
@@ -450,26 +455,7 @@ fn served(
             }
         }
     });
-    // The load generator prints `measuring` when its measured window
-    // begins (echo only), then its result; the server's CPU time is read
-    // at both. Without the first line, the server's whole life counts.
-    let began = Instant::now();
-    let mut window_start = None;
-    let mut window_end = None;
-    let mut result = None;
-    while result.is_none() {
-        let left = limit.saturating_sub(began.elapsed());
-        match from_load.recv_timeout(left) {
-            Ok(line) if line.trim() == "measuring" => {
-                window_start = inspect::cpu_time(server.id()).ok();
-            }
-            Ok(line) => {
-                window_end = inspect::cpu_time(server.id()).ok();
-                result = Some(line);
-            }
-            Err(_) => break,
-        }
-    }
+    let result = from_load.recv_timeout(limit).ok();
     let tcp_after = machine::tcp_counters();
     // Peak RSS from the kernel's account of the server's memory, read
     // before it dies: `ru_maxrss` of a child also counts the memory of the
@@ -508,27 +494,14 @@ fn served(
         }
     };
     let mut m = BTreeMap::new();
-    match (window_start, window_end) {
-        (Some(start), Some(end)) => {
-            let total = (end.total - start.total).as_secs_f64();
-            m.insert("server_cpu_s".into(), total);
-            // The kernel splits user and system time by sampling, a tick
-            // at a time; the split is scaled to the exact total, as the
-            // kernel scales its own.
-            let user = (end.user_ticks - start.user_ticks) as f64;
-            let system = (end.system_ticks - start.system_ticks) as f64;
-            if user + system > 0.0 {
-                m.insert(
-                    "server_user_s".into(),
-                    total * user / (user + system),
-                );
-                m.insert(
-                    "server_system_s".into(),
-                    total * system / (user + system),
-                );
-            }
-        }
-        _ => {
+    match load.get("server_cpu") {
+        Some(window) => copy(
+            window,
+            &mut m,
+            &["server_cpu_s", "server_user_s", "server_system_s"],
+        ),
+        // Without a measured window, the server's whole life counts.
+        None => {
             let user = server.cpu_user.as_secs_f64();
             let system = server.cpu_system.as_secs_f64();
             m.insert("server_user_s".into(), user);

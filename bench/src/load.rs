@@ -6,6 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use book_process::inspect::{self, CpuTime};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -95,13 +96,17 @@ async fn sleep_client(
 
 /// `connections` clients, each sending `size`-byte messages and reading
 /// each back before the next, for `seconds`; plus `idle` connections that
-/// only sit there.
+/// only sit there. The CPU time of process `server` is read at the two
+/// edges of the measured window, here, where they are: a driver told of
+/// them by a line could read them late on a busy machine, both after the
+/// window, and find the server used no CPU at all.
 pub fn echo_clients(
     address: SocketAddr,
     connections: usize,
     idle: usize,
     size: usize,
     seconds: f64,
+    server: u32,
 ) -> io::Result<Value> {
     let runtime = crate::servers::tokio_runtime(false)?;
     runtime.block_on(async move {
@@ -135,10 +140,8 @@ pub fn echo_clients(
             }
         }
         let streams = quiet.split_off(idle);
-        // The driver samples the server's CPU time at this line and at
-        // the result, so that setting up is not counted.
-        println!("measuring");
-        io::stdout().flush()?;
+        // Setting up is not counted.
+        let cpu_at_start = inspect::cpu_time(server)?;
         let began = Instant::now();
         let deadline = began + Duration::from_secs_f64(seconds);
         let mut clients = JoinSet::new();
@@ -183,6 +186,7 @@ pub fn echo_clients(
             }
         }
         let elapsed = began.elapsed().as_secs_f64();
+        let cpu_at_end = inspect::cpu_time(server)?;
         let result = json!({
             "connections": connections,
             "idle": idle,
@@ -192,9 +196,10 @@ pub fn echo_clients(
             "round_trips_per_s": round_trips as f64 / elapsed,
             "failed": errors.values().sum::<u64>(),
             "errors": errors,
+            "server_cpu": server_cpu_between(cpu_at_start, cpu_at_end),
         });
         // Hold every connection open until the driver has read the
-        // server's CPU time: closing them is work for the server too.
+        // server's memory and the kernel's counters.
         println!("{result}");
         io::stdout().flush()?;
         let mut rest = Vec::new();
@@ -202,4 +207,20 @@ pub fn echo_clients(
         drop(quiet);
         Ok(result)
     })
+}
+
+/// The server's CPU time between two readings, in seconds: the exact
+/// total, and the kernel's sampled split into user and system time (a
+/// tick at a time) scaled to that total, as the kernel scales its own. A
+/// window too short for a tick has no split.
+fn server_cpu_between(start: CpuTime, end: CpuTime) -> Value {
+    let total = (end.total - start.total).as_secs_f64();
+    let user = end.user_ticks.saturating_sub(start.user_ticks) as f64;
+    let system = end.system_ticks.saturating_sub(start.system_ticks) as f64;
+    let mut cpu = json!({ "server_cpu_s": total });
+    if user + system > 0.0 {
+        cpu["server_user_s"] = json!(total * user / (user + system));
+        cpu["server_system_s"] = json!(total * system / (user + system));
+    }
+    cpu
 }

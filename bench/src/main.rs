@@ -53,7 +53,7 @@ usage:
 parts of a run, started by `all`:
   book-bench server CONTENDER sleep MS | echo
   book-bench load sleep ADDRESS N LIMIT_S
-  book-bench load echo ADDRESS CONNECTIONS IDLE BYTES SECONDS
+  book-bench load echo ADDRESS CONNECTIONS IDLE BYTES SECONDS SERVER_PID
   book-bench wakeup poll|epoll IDLE MAX_ITERATIONS MAX_MS
   book-bench memory threads|tokio-ct|book COUNT MS";
 
@@ -127,6 +127,7 @@ fn dispatch(args: &[String]) -> io::Result<()> {
                         number(4)? as usize,
                         number(5)? as usize,
                         number(6)?,
+                        number(7)? as u32,
                     )?;
                     return Ok(());
                 }
