@@ -1040,7 +1040,8 @@ pub mod part4_ready {
     /// Every client's two lines, then a wake-up that came within half a
     /// second of the blocking work's end (well under a millisecond on an
     /// idle machine; the bound leaves room for a heavily loaded one, where
-    /// a woken thread may wait a tenth of a second for a core).
+    /// a woken thread may wait a tenth of a second for a core, and more
+    /// for as long as the run waited for a core).
     pub fn assert_clients_served_and_woken_promptly(output: &str) {
         let (lines, _) = output
             .trim_end_matches('\n')
@@ -1050,10 +1051,14 @@ pub mod part4_ready {
             "part4-doorbell",
             lines,
         );
+        // The time the run waited for a core is allowed on top: the
+        // browser's and the suite's other work can hold it off for longer.
         let slowest = slowest_wake_up(output);
+        let allowed =
+            std::time::Duration::from_millis(500) + super::waited_for_a_core();
         assert!(
-            slowest < std::time::Duration::from_millis(500),
-            "a wake-up took {slowest:?}:\n{output}"
+            slowest < allowed,
+            "a wake-up took {slowest:?} (allowed {allowed:?}):\n{output}"
         );
     }
 
