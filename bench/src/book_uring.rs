@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use listings::completion::{Async, block_on, sleep, spawn};
 
-use crate::workload::Workload;
+use crate::workload::{Workload, work_on};
 
 /// Serves `workload` on `listener` until the process is killed. Fails at
 /// once where the kernel refuses io_uring.
@@ -28,9 +28,9 @@ pub fn serve_workload(
                             let _ = start_sleep_end(stream, duration).await;
                         });
                     }
-                    Workload::Echo => {
+                    Workload::Echo { work } => {
                         spawn(async move {
-                            let _ = echo(stream).await;
+                            let _ = echo(stream, work).await;
                         });
                     }
                 },
@@ -50,7 +50,7 @@ async fn start_sleep_end(
     stream.write_all(b"end\n".to_vec()).await.0
 }
 
-async fn echo(stream: Async<TcpStream>) -> io::Result<()> {
+async fn echo(stream: Async<TcpStream>, work: u32) -> io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     loop {
         buf.clear();
@@ -58,6 +58,7 @@ async fn echo(stream: Async<TcpStream>) -> io::Result<()> {
         if n? == 0 {
             return Ok(());
         }
+        work_on(&back, work);
         let (written, back) = stream.write_all(back).await;
         written?;
         buf = back;

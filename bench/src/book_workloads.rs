@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::runtime::{Async, block_on, sleep, spawn};
 
-use crate::workload::Workload;
+use crate::workload::{Workload, work_on};
 
 /// Serves `workload` on `listener` until the process is killed.
 pub fn serve_workload(
@@ -27,9 +27,9 @@ pub fn serve_workload(
                             let _ = start_sleep_end(stream, duration).await;
                         });
                     }
-                    Workload::Echo => {
+                    Workload::Echo { work } => {
                         spawn(async move {
-                            let _ = echo(stream).await;
+                            let _ = echo(stream, work).await;
                         });
                     }
                 },
@@ -49,13 +49,14 @@ async fn start_sleep_end(
     stream.write_all(b"end\n").await
 }
 
-async fn echo(stream: Async<TcpStream>) -> io::Result<()> {
+async fn echo(stream: Async<TcpStream>, work: u32) -> io::Result<()> {
     let mut buf = [0; 4096];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
             return Ok(());
         }
+        work_on(&buf[..n], work);
         stream.write_all(&buf[..n]).await?;
     }
 }

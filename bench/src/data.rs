@@ -68,6 +68,16 @@ pub struct Settings {
     pub memory_thread_sizes: Vec<u64>,
     pub memory_task_sizes: Vec<u64>,
     pub memory_sleep_ms: u64,
+    /// The CPU-bound echo: its clients, the rounds of [`work_on`] the
+    /// server spends on each message, and how long it is measured.
+    ///
+    /// [`work_on`]: crate::workload::work_on
+    #[serde(default)]
+    pub cpu_connections: u64,
+    #[serde(default)]
+    pub cpu_work_rounds: u32,
+    #[serde(default)]
+    pub cpu_seconds: f64,
     /// The contenders run (all of them unless `--contenders` chose).
     pub contenders: Vec<String>,
 }
@@ -211,6 +221,15 @@ pub fn ratios(series: &[Series]) -> Vec<Ratio> {
             &["book-uring"],
             &["round_trips_per_s", "server_cpu_us_per_rt"],
         ),
+        // Part Six's runtime on many threads: the echo against Tokio's
+        // (and every other), the CPU-bound echo against one thread.
+        (
+            "echo",
+            &["book-mt"],
+            &["round_trips_per_s", "server_cpu_us_per_rt"],
+        ),
+        ("cpu", &["book-mt"], &["round_trips_per_s", "server_cpu_s"]),
+        ("sleep", &["book-mt"], &["wall_s"]),
         ("idle", BOOK, &["server_cpu_us_per_rt", "us_per_rt"]),
         ("wakeup", &["poll"], &["us_per_wakeup"]),
         ("memory", BOOK, &["bytes_per_sleeper"]),

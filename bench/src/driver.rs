@@ -16,6 +16,11 @@ use serde_json::Value;
 use crate::data::{Sample, Series, Settings};
 use crate::servers::CONTENDERS;
 
+/// The contenders of the CPU-bound echo: the book's runtime on one thread
+/// and on many, Tokio's two schedulers, and a thread per connection.
+const CPU_CONTENDERS: [&str; 5] =
+    ["threads", "book", "book-mt", "tokio-ct", "tokio-mt"];
+
 /// The sizes of a full run, or of the test suite's tiny one.
 pub fn settings(
     contenders: Vec<String>,
@@ -46,6 +51,9 @@ pub fn settings(
             memory_thread_sizes: vec![50],
             memory_task_sizes: vec![500],
             memory_sleep_ms: 100,
+            cpu_connections: 4,
+            cpu_work_rounds: 20_000,
+            cpu_seconds: 0.05,
             contenders: contenders.clone(),
         }
     } else {
@@ -66,6 +74,9 @@ pub fn settings(
             memory_thread_sizes: vec![10_000, 100_000],
             memory_task_sizes: vec![10_000, 100_000, 1_000_000],
             memory_sleep_ms: 1000,
+            cpu_connections: 8,
+            cpu_work_rounds: 500_000,
+            cpu_seconds: 3.0,
             contenders,
         }
     }
@@ -185,6 +196,30 @@ pub fn run(
                 );
                 let _ = std::fs::remove_file(&summary);
                 sample
+            },
+        )?);
+    }
+    if wants("cpu") {
+        // The echo again, with CPU work on every message: a server on one
+        // thread has one core to spend, a server on many has them all.
+        let n = settings.cpu_connections;
+        all.extend(interleave(
+            settings,
+            "cpu",
+            n,
+            &CPU_CONTENDERS,
+            |contender| {
+                let load = echo_load(settings, n, 0, settings.cpu_seconds);
+                let server =
+                    ["echo".to_string(), settings.cpu_work_rounds.to_string()];
+                served(
+                    contender,
+                    &server,
+                    &load,
+                    Duration::from_secs(60),
+                    None,
+                    per_round_trip,
+                )
             },
         )?);
     }

@@ -40,7 +40,7 @@ const USAGE: &str = "\
 usage:
   book-bench all [--tiny] [--runs N] [--only W1,W2] [--contenders C1,C2]
                  [--sizes W=N1,N2 ...] [--out DIR]
-      run the workloads (sleep, echo, idle, wakeup, memory; all by
+      run the workloads (sleep, echo, cpu, idle, wakeup, memory; all by
       default) with the contenders (threads, poll-loop, book, book-tuned,
       book-mt, book-uring, tokio-ct, tokio-mt, raw-epoll, and poll, epoll
       for wakeup; all by default),
@@ -51,7 +51,7 @@ usage:
   book-bench plot DATA.json
       draw the plots again from a data file, next to it
 parts of a run, started by `all`:
-  book-bench server CONTENDER sleep MS | echo
+  book-bench server CONTENDER sleep MS | echo [WORK_ROUNDS]
   book-bench load sleep ADDRESS N LIMIT_S
   book-bench load echo ADDRESS CONNECTIONS IDLE BYTES SECONDS SERVER_PID
   book-bench wakeup poll|epoll IDLE MAX_ITERATIONS MAX_MS
@@ -101,7 +101,12 @@ fn dispatch(args: &[String]) -> io::Result<()> {
                 "sleep" => workload::Workload::Sleep(Duration::from_millis(
                     number(3)? as u64,
                 )),
-                "echo" => workload::Workload::Echo,
+                "echo" => workload::Workload::Echo {
+                    work: match args.get(3) {
+                        Some(_) => number(3)? as u32,
+                        None => 0,
+                    },
+                },
                 _ => return Err(io::Error::other(USAGE)),
             };
             let listener = servers::listener()?;
@@ -167,7 +172,7 @@ fn all(args: &[String]) -> io::Result<()> {
         "/../src/part5-measured"
     ));
     let mut workloads: Vec<String> =
-        ["sleep", "echo", "idle", "wakeup", "memory"]
+        ["sleep", "echo", "cpu", "idle", "wakeup", "memory"]
             .map(String::from)
             .to_vec();
     // Every name that any workload knows: servers, mechanisms, sleepers.

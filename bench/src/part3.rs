@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use listings::poll_loop::{accept, block_on, poll_io, sleep, spawn, write_all};
 
-use crate::workload::Workload;
+use crate::workload::{Workload, work_on};
 
 /// Serves `workload` on `listener` until the process is killed.
 pub fn serve_workload(
@@ -35,9 +35,9 @@ async fn accept_forever(
                     let _ = start_sleep_end(stream, duration).await;
                 });
             }
-            Workload::Echo => {
+            Workload::Echo { work } => {
                 spawn(async move {
-                    let _ = echo(stream).await;
+                    let _ = echo(stream, work).await;
                 });
             }
         }
@@ -53,7 +53,7 @@ async fn start_sleep_end(
     write_all(&mut stream, b"end\n").await
 }
 
-async fn echo(mut stream: TcpStream) -> io::Result<()> {
+async fn echo(mut stream: TcpStream, work: u32) -> io::Result<()> {
     let mut buf = [0; 4096];
     loop {
         let fd = stream.as_raw_fd();
@@ -64,6 +64,7 @@ async fn echo(mut stream: TcpStream) -> io::Result<()> {
         if n == 0 {
             return Ok(());
         }
+        work_on(&buf[..n], work);
         write_all(&mut stream, &buf[..n]).await?;
     }
 }

@@ -120,8 +120,13 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             files.push(chart.file.to_string());
         }
     }
+    let rounds = data.settings.cpu_work_rounds;
+    let cpu_title = format!(
+        "echo with {rounds} rounds of work per message: round trips per second"
+    );
     let echo = [
         (
+            "echo",
             "echo_cpu.svg",
             "echo: server CPU per round trip",
             "microseconds",
@@ -132,16 +137,24 @@ pub fn draw(data: &Data, dir: &Path) -> io::Result<Vec<String>> {
             ],
         ),
         (
+            "echo",
             "echo_rate.svg",
             "echo: round trips per second",
             "round trips per second",
             vec![("round trips", "round_trips_per_s")],
         ),
+        (
+            "cpu",
+            "cpu_rate.svg",
+            &cpu_title,
+            "round trips per second",
+            vec![("round trips", "round_trips_per_s")],
+        ),
     ];
-    for (file, title, y_label, metrics) in echo {
+    for (workload, file, title, y_label, metrics) in echo {
         if by_contender(
             data,
-            "echo",
+            workload,
             title,
             y_label,
             &metrics,

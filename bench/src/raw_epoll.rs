@@ -11,7 +11,7 @@ use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Instant;
 
-use crate::workload::Workload;
+use crate::workload::{Workload, work_on};
 
 const LISTENER: u64 = u64::MAX;
 
@@ -73,7 +73,12 @@ pub fn serve(listener: TcpListener, workload: Workload) -> io::Result<()> {
             // message and waits for it, so the send buffer has room.
             let done = match stream.read(&mut buf) {
                 Ok(0) => true,
-                Ok(n) => stream.write_all(&buf[..n]).is_err(),
+                Ok(n) => {
+                    if let Workload::Echo { work } = workload {
+                        work_on(&buf[..n], work);
+                    }
+                    stream.write_all(&buf[..n]).is_err()
+                }
                 Err(e) => e.kind() != io::ErrorKind::WouldBlock,
             };
             if done {
@@ -113,7 +118,7 @@ fn accept_all(
                     sleeping.push_back((Instant::now() + duration, stream));
                 }
             }
-            Workload::Echo => {
+            Workload::Echo { .. } => {
                 stream.set_nonblocking(true)?;
                 let fd = stream.as_raw_fd();
                 control(epoll, libc::EPOLL_CTL_ADD, fd, fd as u64)?;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::workload::Workload;
+use crate::workload::{Workload, work_on};
 
 /// The contenders, by the names the data file uses.
 pub const CONTENDERS: [&str; 9] = [
@@ -89,13 +89,14 @@ fn blocking_handle(
             thread::sleep(duration);
             stream.write_all(b"end\n")
         }
-        Workload::Echo => {
+        Workload::Echo { work } => {
             let mut buf = [0; 4096];
             loop {
                 let n = stream.read(&mut buf)?;
                 if n == 0 {
                     return Ok(());
                 }
+                work_on(&buf[..n], work);
                 stream.write_all(&buf[..n])?;
             }
         }
@@ -131,9 +132,9 @@ async fn tokio_server(
                         let _ = tokio_sleep(stream, duration).await;
                     });
                 }
-                Workload::Echo => {
+                Workload::Echo { work } => {
                     tokio::spawn(async move {
-                        let _ = tokio_echo(stream).await;
+                        let _ = tokio_echo(stream, work).await;
                     });
                 }
             },
@@ -151,13 +152,17 @@ async fn tokio_sleep(
     stream.write_all(b"end\n").await
 }
 
-async fn tokio_echo(mut stream: tokio::net::TcpStream) -> io::Result<()> {
+async fn tokio_echo(
+    mut stream: tokio::net::TcpStream,
+    work: u32,
+) -> io::Result<()> {
     let mut buf = [0; 4096];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
             return Ok(());
         }
+        work_on(&buf[..n], work);
         stream.write_all(&buf[..n]).await?;
     }
 }

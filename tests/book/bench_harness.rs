@@ -161,6 +161,40 @@ fn every_echo_round_trip_came_back_and_is_counted() {
 }
 
 #[test]
+fn the_cpu_bound_echo_does_its_work_on_every_message() {
+    let data = &tiny_run().data;
+    let all = series(data, "cpu");
+    let contenders: Vec<&str> = all
+        .iter()
+        .map(|s| s["contender"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contenders,
+        ["threads", "book", "book-mt", "tokio-ct", "tokio-mt"]
+    );
+    let echo = series(data, "echo");
+    for s in all {
+        for sample in s["samples"].as_array().unwrap() {
+            assert_eq!(sample["outcome"], "ok", "{s}");
+            assert_eq!(metric(sample, "failed"), 0.0, "{sample}");
+            assert!(metric(sample, "round_trips") >= 1.0, "{sample}");
+        }
+        // The same server without the work spends several times less on
+        // a round trip.
+        let plain = echo
+            .iter()
+            .find(|e| e["contender"] == s["contender"])
+            .unwrap();
+        let cost = |s: &Value| s["median"]["server_cpu_us_per_rt"].as_f64();
+        let (working, plain) = (cost(s).unwrap(), cost(plain).unwrap());
+        assert!(
+            working > 1.5 * plain,
+            "{working} µs against {plain} µs: {s}"
+        );
+    }
+}
+
+#[test]
 fn system_calls_per_echo_round_trip_are_counted_under_strace() {
     let data = &tiny_run().data;
     let all = series(data, "echo-syscalls");
@@ -230,13 +264,26 @@ fn medians_and_pair_by_pair_ratios_are_computed() {
         }
     }
     let ratios = data["ratios"].as_array().unwrap();
-    // Each of the book's two runtimes against each of the six others on
-    // each key metric of the sleep workload.
+    // Each of the book's three runtimes with ratios on sleep (Part Four's,
+    // Part Five's, and Part Six's on many threads) against each of the
+    // others, on each key metric of the sleep workload.
     let sleep_wall: Vec<&Value> = ratios
         .iter()
         .filter(|r| r["workload"] == "sleep" && r["metric"] == "wall_s")
         .collect();
-    assert_eq!(sleep_wall.len(), 2 * (SERVED.len() - 1));
+    assert_eq!(sleep_wall.len(), 3 * (SERVED.len() - 1));
+    // Part Six's runtime on many threads against each other contender of
+    // the CPU-bound echo.
+    let cpu_rate = ratios.iter().filter(|r| {
+        r["workload"] == "cpu" && r["metric"] == "round_trips_per_s"
+    });
+    let denominators: Vec<&str> = cpu_rate
+        .map(|r| {
+            assert_eq!(r["numerator"], "book-mt", "{r}");
+            r["denominator"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(denominators, ["threads", "book", "tokio-ct", "tokio-mt"]);
     for r in ratios {
         let per_round = r["per_round"].as_array().unwrap();
         let rounds = r["rounds"].as_array().unwrap();
@@ -314,7 +361,8 @@ fn plots_are_drawn_from_the_data_as_svg() {
             "wakeup.svg",
             "memory.svg",
             "echo_cpu.svg",
-            "echo_rate.svg"
+            "echo_rate.svg",
+            "cpu_rate.svg",
         ]
     );
     for plot in plots {
