@@ -21,6 +21,8 @@ use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
+use crate::support::part6_run;
+
 use book_tools::process::{
     self, Input, Output, Run, Running, inspect, wait_for,
     wait_for_listening_port, wait_until,
@@ -344,102 +346,36 @@ fn completion_makes_two_system_calls_per_round_trip_and_readiness_three_or_four(
     assert!((1.9..=2.1).contains(&uring), "book-uring: {uring}");
 }
 
-/// The small benchmark run the chapter quotes until a full run replaces
-/// it: `book-bench all --only echo --contenders book,book-uring,raw-epoll`.
-const SMALL_RUN: &str = "src/part6-io-uring/small-run.json";
 const CHAPTER: &str = "src/part6-io-uring.md";
 
-/// The median of `metric` for `contender` in `workload`, in the small run.
-fn small_run_median(
-    data: &serde_json::Value,
-    workload: &str,
-    contender: &str,
-    metric: &str,
-) -> f64 {
-    let series = data["series"].as_array().unwrap();
-    let one = series
-        .iter()
-        .find(|s| s["workload"] == workload && s["contender"] == contender)
-        .unwrap_or_else(|| panic!("no {workload} series for {contender}"));
-    one["median"][metric]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no median {metric} for {contender}"))
+#[test]
+fn the_numbers_quoted_are_the_runs() {
+    let checked = part6_run::check_quoted_numbers(CHAPTER)
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    assert!(checked >= 14, "only {checked} numbers marked in {CHAPTER}");
 }
 
 #[test]
-fn the_numbers_quoted_are_the_small_runs() {
-    let root = programs::project().root;
-    let text = std::fs::read_to_string(root.join(SMALL_RUN)).unwrap();
-    let data: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(data["settings"]["profile"], "release");
-    let chapter = std::fs::read_to_string(root.join(CHAPTER)).unwrap();
-    // Each number the chapter quotes from the run is followed by a marker,
-    // `<!-- small-run: WORKLOAD/CONTENDER/METRIC -->`, and matches the
-    // run's median at the precision it is written with.
-    let marker = "<!-- small-run: ";
-    let mut checked = 0;
-    for (at, _) in chapter.match_indices(marker) {
-        let path = &chapter[at + marker.len()..];
-        let path = &path[..path.find(" -->").unwrap()];
-        let [workload, contender, metric]: [&str; 3] =
-            path.split('/').collect::<Vec<_>>().try_into().unwrap();
-        let before = chapter[..at].trim_end();
-        let written = before
-            .rsplit(char::is_whitespace)
-            .next()
-            .unwrap()
-            .trim_start_matches(['(', '*']);
-        let decimals = written.split_once('.').map_or(0, |(_, d)| d.len());
-        let number: f64 =
-            written.replace(',', "").parse().unwrap_or_else(|_| {
-                panic!("{CHAPTER}: no number before the marker {path}")
-            });
-        let median = small_run_median(&data, workload, contender, metric);
-        let scale = 10f64.powi(decimals as i32);
-        let rounded = (median * scale).round() / scale;
-        // Rates are written to the thousand: "25,000".
-        let rounded = if decimals == 0 && median > 1000.0 {
-            (median / 1000.0).round() * 1000.0
-        } else {
-            rounded
-        };
-        assert_eq!(number, rounded, "{path}: the run says {median}");
-        checked += 1;
-    }
-    assert!(checked >= 6, "only {checked} numbers marked");
-    // And what the chapter says of them: completion made a small
-    // fraction of the system calls of either readiness server, spent the
-    // same CPU per round trip within a few percent, and the rates of each
-    // contender's rounds spread wider than the rates' differences.
-    let m = |w, c, metric| small_run_median(&data, w, c, metric);
-    let calls = "syscalls_per_rt";
+fn completion_makes_fifty_times_fewer_system_calls_under_load() {
+    let calls = |c| part6_run::median("echo-syscalls", c, "syscalls_per_rt");
     for readiness in ["book", "raw-epoll"] {
-        let ratio = m("echo-syscalls", readiness, calls)
-            / m("echo-syscalls", "book-uring", calls);
-        assert!(ratio > 10.0, "{readiness}: {ratio}");
+        let fewer = calls(readiness) / calls("book-uring");
+        assert!(fewer > 40.0, "{readiness}: {fewer}");
     }
-    let cpu = "server_cpu_us_per_rt";
-    let uring_cpu = m("echo", "book-uring", cpu);
+}
+
+#[test]
+fn on_loopback_completion_costs_more_cpu_per_round_trip_than_readiness() {
+    let cost = |c, metric| part6_run::median("echo", c, metric);
+    let total = "server_cpu_us_per_rt";
     for readiness in ["book", "raw-epoll"] {
-        let ratio = m("echo", readiness, cpu) / uring_cpu;
-        assert!((0.95..1.05).contains(&ratio), "{readiness}: {ratio}");
+        assert!(cost("book-uring", total) > cost(readiness, total));
+        let rate = "round_trips_per_s";
+        let ratio = part6_run::ratio("echo", rate, "book-uring", readiness);
+        assert!(ratio < 1.0, "{readiness}: {ratio}");
     }
-    let series = data["series"].as_array().unwrap();
-    let rate = "round_trips_per_s";
-    let medians: Vec<f64> = ["book", "book-uring", "raw-epoll"]
-        .map(|c| m("echo", c, rate))
-        .to_vec();
-    let widest_gap = medians.iter().copied().fold(f64::MIN, f64::max)
-        / medians.iter().copied().fold(f64::MAX, f64::min);
-    for s in series.iter().filter(|s| s["workload"] == "echo") {
-        let rates: Vec<f64> = s["samples"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|sample| sample["metrics"][rate].as_f64().unwrap())
-            .collect();
-        let spread = rates.iter().copied().fold(f64::MIN, f64::max)
-            / rates.iter().copied().fold(f64::MAX, f64::min);
-        assert!(spread > 1.5 && spread > widest_gap, "{s}");
-    }
+    // Less in the runtime's own code, more in the kernel.
+    let (user, system) = ("server_user_us_per_rt", "server_system_us_per_rt");
+    assert!(cost("book-uring", user) < cost("book", user));
+    assert!(cost("book-uring", system) > cost("book", system));
 }

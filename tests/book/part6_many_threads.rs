@@ -19,11 +19,13 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
+use crate::support::part6_run;
 use book_tools::process::{Run, Running};
 use book_tools::programs::{
     self, RUN_LIMIT, cannot_check, project, run_beside_others,
     rustc_errors_with_crates,
 };
+
 use book_tools::promised_output::part6_many_threads::{
     self as promised, report, threads_of_tasks,
 };
@@ -202,4 +204,51 @@ fn loom_finds_the_wake_up_lost_by_looking_outside_the_lock() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("deadlock; threads = "), "{stderr}");
+}
+
+// Measured in Part Five's harness (`support::part6_run`).
+
+const CHAPTER: &str = "src/part6-many-threads.md";
+
+#[test]
+fn the_numbers_quoted_are_the_runs() {
+    let checked = part6_run::check_quoted_numbers(CHAPTER)
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    assert!(checked >= 8, "only {checked} numbers marked in {CHAPTER}");
+}
+
+#[test]
+fn on_two_cores_the_cpu_bound_echo_runs_at_least_1_8_times_as_fast() {
+    assert_eq!(part6_run::run()["machine"]["cores"], 2);
+    let rate = "round_trips_per_s";
+    let speedup = part6_run::ratio("cpu", rate, "book-mt", "book");
+    assert!(speedup >= 1.8, "book-mt against book: {speedup}");
+    // And the second core is where it comes from: the server kept close
+    // to two cores busy, where one thread keeps one.
+    let seconds = part6_run::run()["settings"]["cpu_seconds"]
+        .as_f64()
+        .unwrap();
+    let cores = |c| part6_run::median("cpu", c, "server_cpu_s") / seconds;
+    assert!(cores("book-mt") > 1.8, "{}", cores("book-mt"));
+    assert!(cores("book") < 1.05, "{}", cores("book"));
+}
+
+#[test]
+fn the_echo_runs_at_least_0_8_times_as_fast_as_tokios_on_many_threads() {
+    let rate = "round_trips_per_s";
+    let ratio = part6_run::ratio("echo", rate, "book-mt", "tokio-mt");
+    assert!(ratio >= 0.8, "book-mt against tokio-mt: {ratio}");
+}
+
+#[test]
+fn no_connection_is_lost_among_nine_thousand_sleepers() {
+    let sleep = part6_run::series("sleep", "book-mt");
+    assert_eq!(sleep["size"], 9000);
+    let samples = sleep["samples"].as_array().unwrap();
+    assert_eq!(samples.len() as u64, part6_run::run()["settings"]["runs"]);
+    for sample in samples {
+        assert_eq!(sample["outcome"], "ok", "{sample}");
+        assert_eq!(sample["metrics"]["complete"], 9000.0, "{sample}");
+        assert_eq!(sample["metrics"]["failed"], 0.0, "{sample}");
+    }
 }

@@ -2,4 +2,5 @@
 //! and the Playground stand-in.
 
 pub mod built_book;
+pub mod part6_run;
 pub mod playground_standin;
