@@ -24,6 +24,20 @@ fn main() {
         // ANCHOR_END: parent
         // Time for the children to finish, if anything still runs them.
         sleep(Duration::from_secs(1)).await;
+        // And one more turn of the loop. On a machine too busy to run this
+        // program for most of a second, a child's timer and this one come
+        // due together, and the child runs only once this future has let
+        // the loop take another turn.
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                return std::task::Poll::Ready(());
+            }
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await;
     })
     .unwrap();
 }

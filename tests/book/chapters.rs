@@ -12,12 +12,18 @@
 //!
 //! Run one chapter's blocks with
 //! `cargo test --test book -- --ignored chapters::part3_io`.
+//!
+//! And `mdbook test` passes, as a reader runs it. (Its test is here, with
+//! the other long ones that compile every block, because the harness
+//! starts tests in the order of their names: a long test named late would
+//! start last and finish after everything else.)
 
 use std::env;
 use std::process::Command;
 use std::time::Duration;
 
-use book_tools::process::{Running, isolate_network};
+use book_tools::mdbook_test;
+use book_tools::process::{self, Running, isolate_network, without_colors};
 use book_tools::programs::{self, project};
 
 /// The stand-in for rustc that skeptic calls.
@@ -147,4 +153,33 @@ fn target_triple() -> String {
         .lines()
         .find_map(|line| line.strip_prefix("host: ").map(str::to_owned))
         .unwrap()
+}
+
+/// `mdbook test`, as a reader runs it, a chapter at a time and the chapters
+/// side by side, each in a network of its own (so that a `no_run` server's
+/// port 8000 stays free for the reader's own). rustdoc compiles the blocks a second time: there
+/// is no stable way to hand it the binaries skeptic built.
+#[test]
+fn mdbook_test_passes() {
+    programs::heavy_work_may_start();
+    let project = project();
+    let wrapper_dir = mdbook_test::prepare(&project).unwrap();
+    let failures =
+        programs::side_by_side(&project.pages().unwrap(), 4, |page| {
+            let page = page.to_str().unwrap();
+            let mut mdbook =
+                mdbook_test::command(&project, &wrapper_dir, Some(page))
+                    .unwrap();
+            isolate_network(&mut mdbook);
+            let run = process::run_measured(mdbook, Duration::from_secs(600))
+                .unwrap();
+            let output =
+                without_colors(&format!("{}{}", run.stdout, run.stderr));
+            let failed = !run.status.success() || output.contains("ERROR");
+            failed.then(|| {
+                format!("mdbook test --chapter {page} failed:\n{output}")
+            })
+        });
+    let failures: Vec<String> = failures.into_iter().flatten().collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

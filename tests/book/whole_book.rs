@@ -1,15 +1,12 @@
 //! The book as a whole: it builds with no error or warning, its links and
 //! fragments resolve, every include names a real file and anchor, every
-//! claim is tied to a test, every Run button's program runs as its chapter
-//! promises, and `mdbook test` passes.
-
-use std::time::Duration;
+//! claim is tied to a test, and every Run button's program runs as its
+//! chapter promises.
 
 use crate::support::built_book::built_book;
 use crate::support::playground_standin::{self, Answered};
-use book_tools::mdbook_test;
-use book_tools::process::{self, isolate_network, without_colors};
-use book_tools::programs::{self, project};
+use book_tools::process::without_colors;
+use book_tools::programs::project;
 use book_tools::project::into_result;
 use book_tools::promised_output;
 use book_tools::{
@@ -102,35 +99,6 @@ fn every_program_without_a_run_button_says_how_to_run_it() {
 #[test]
 fn every_claim_names_a_test_and_every_claim_test_a_claim() {
     assert_no_problems(claims::check(&project()).unwrap());
-}
-
-/// `mdbook test`, as a reader runs it, a chapter at a time and the chapters
-/// side by side, each in a network of its own (so that a `no_run` server's
-/// port 8000 stays free for the reader's own). rustdoc compiles the blocks a second time: there
-/// is no stable way to hand it the binaries skeptic built.
-#[test]
-fn mdbook_test_passes() {
-    programs::heavy_work_may_start();
-    let project = project();
-    let wrapper_dir = mdbook_test::prepare(&project).unwrap();
-    let failures =
-        programs::side_by_side(&project.pages().unwrap(), 4, |page| {
-            let page = page.to_str().unwrap();
-            let mut mdbook =
-                mdbook_test::command(&project, &wrapper_dir, Some(page))
-                    .unwrap();
-            isolate_network(&mut mdbook);
-            let run = process::run_measured(mdbook, Duration::from_secs(600))
-                .unwrap();
-            let output =
-                without_colors(&format!("{}{}", run.stdout, run.stderr));
-            let failed = !run.status.success() || output.contains("ERROR");
-            failed.then(|| {
-                format!("mdbook test --chapter {page} failed:\n{output}")
-            })
-        });
-    let failures: Vec<String> = failures.into_iter().flatten().collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// What each Run button sends compiles and runs with only the crates the
