@@ -116,6 +116,21 @@ pub fn scheduled(pid: u32) -> io::Result<Scheduled> {
     })
 }
 
+/// The longest time any one thread of process `pid` has spent ready to
+/// run but waiting for a core (`/proc/PID/task/*/schedstat`). For a
+/// program whose work is on threads other than the main one (a worker
+/// pool), the main thread, asleep until they finish, never waits.
+pub fn longest_wait_for_a_core(pid: u32) -> io::Result<Duration> {
+    let mut longest = Duration::ZERO;
+    for task in process(pid)?.tasks().map_err(to_io)? {
+        // A thread that ended since the listing has nothing to add.
+        if let Ok(stats) = task.and_then(|task| task.schedstat()) {
+            longest = longest.max(Duration::from_nanos(stats.run_delay));
+        }
+    }
+    Ok(longest)
+}
+
 /// A process's CPU time so far, all its threads together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuTime {

@@ -139,19 +139,18 @@ impl Running {
     }
 
     /// Waits for the program to exit, killing it once it has run for
-    /// `limit` of its own: the time its main thread spent waiting for a
-    /// core (on a loaded machine) does not count, as a program's time
-    /// limit should not depend on what else the machine runs.
+    /// `limit` of its own: the time it spent waiting for a core (on a
+    /// loaded machine) does not count, as a program's time limit should
+    /// not depend on what else the machine runs. Its waiting is its
+    /// longest-waiting thread's, so that a program whose work is on a
+    /// pool of workers, its main thread asleep, is counted by them.
     pub fn finish_on_its_own_time(
         mut self,
         limit: Duration,
     ) -> io::Result<Run> {
         let pid = self.id();
-        let waited = move || {
-            inspect::scheduled(pid)
-                .map(|s| s.waiting_for_a_core)
-                .unwrap_or_default()
-        };
+        let waited =
+            move || inspect::longest_wait_for_a_core(pid).unwrap_or_default();
         let started = self.started;
         // `/proc` is read only once the limit has passed on the clock.
         self.wait_and_reap_until(|| {

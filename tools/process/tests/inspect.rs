@@ -74,6 +74,32 @@ fn cpu_time_and_scheduling_of_a_busy_program() {
 }
 
 #[test]
+fn the_longest_wait_for_a_core_is_a_busy_threads_not_the_main_ones() {
+    // More busy threads than cores: some of them wait for a core, while
+    // this thread sleeps in `join`.
+    let busy = 2 * std::thread::available_parallelism().unwrap().get() + 1;
+    let threads: Vec<_> = (0..busy)
+        .map(|_| {
+            std::thread::spawn(|| {
+                let began = std::time::Instant::now();
+                while began.elapsed() < Duration::from_millis(300) {
+                    std::hint::spin_loop();
+                }
+                inspect::longest_wait_for_a_core(own_pid()).unwrap()
+            })
+        })
+        .collect();
+    let longest = threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .max()
+        .unwrap();
+    let main = inspect::scheduled(own_pid()).unwrap().waiting_for_a_core;
+    assert!(longest > Duration::ZERO, "no thread waited");
+    assert!(longest >= main, "{longest:?} < the main thread's {main:?}");
+}
+
+#[test]
 fn a_sleeping_program_sleeps_in_a_system_call() {
     let mut command = Command::new("sleep");
     command.arg("60");
