@@ -138,7 +138,10 @@ pub mod join_handle;
 /// });
 /// assert_eq!(echoed.unwrap(), b"hello");
 /// ```
-pub mod many_threads;
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/many_threads.md"))]
+pub mod many_threads {
+    include!(concat!(env!("OUT_DIR"), "/many_threads.rs"));
+}
 #[doc = include_str!(concat!(env!("OUT_DIR"), "/no_doorbell.md"))]
 pub mod no_doorbell {
     include!(concat!(env!("OUT_DIR"), "/no_doorbell.rs"));
