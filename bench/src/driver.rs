@@ -449,26 +449,13 @@ fn served(
     };
     command.arg("server").arg(contender).args(server_args);
     // Killed when dropped: on every way out of this function.
-    let mut server =
-        Running::spawn_with(command, Output::StdoutPiped, Input::Closed)?;
-    let (lines, first) = mpsc::channel();
-    let stdout = server.take_stdout().unwrap();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = lines.send(line);
-    });
-    let address = match first.recv_timeout(Duration::from_secs(20)) {
-        Ok(line) if line.starts_with("listening on ") => {
-            line["listening on ".len()..].trim().to_string()
-        }
-        other => {
-            let status = server.kill().map(|run| run.status.into_raw());
-            return Ok(failed(format!(
-                "server did not start: {other:?} {status:?}"
-            )));
-        }
-    };
+    let (server, address) =
+        match Running::spawn_listening(command, Duration::from_secs(20)) {
+            Ok(started) => started,
+            Err(e) => {
+                return Ok(failed(format!("server did not start: {e}")));
+            }
+        };
     let tcp_before = machine::tcp_counters();
     let mut command = harness();
     command.arg("load").arg(&load_args[0]).arg(&address);

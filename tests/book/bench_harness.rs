@@ -123,6 +123,18 @@ fn every_connection_of_the_sleep_workload_got_both_lines() {
     }
 }
 
+/// Checks that each sample of echo series `s` ran, lost no client and
+/// made a round trip at least; returns the samples.
+fn every_round_trip_came_back(s: &Value) -> &Vec<Value> {
+    let samples = s["samples"].as_array().unwrap();
+    for sample in samples {
+        assert_eq!(sample["outcome"], "ok", "{s}");
+        assert_eq!(metric(sample, "failed"), 0.0, "{sample}");
+        assert!(metric(sample, "round_trips") >= 1.0, "{sample}");
+    }
+    samples
+}
+
 #[test]
 fn every_echo_round_trip_came_back_and_is_counted() {
     let data = &tiny_run().data;
@@ -136,10 +148,7 @@ fn every_echo_round_trip_came_back_and_is_counted() {
                     .map_or(1, Vec::len)
         );
         for s in all {
-            for sample in s["samples"].as_array().unwrap() {
-                assert_eq!(sample["outcome"], "ok", "{s}");
-                assert_eq!(metric(sample, "failed"), 0.0, "{sample}");
-                assert!(metric(sample, "round_trips") >= 1.0, "{sample}");
+            for sample in every_round_trip_came_back(s) {
                 let per_trip = metric(sample, "server_cpu_us_per_rt");
                 assert!(per_trip >= 0.0, "{sample}");
                 // The user/system split comes from clock ticks, of which a
@@ -174,11 +183,7 @@ fn the_cpu_bound_echo_does_its_work_on_every_message() {
     );
     let echo = series(data, "echo");
     for s in all {
-        for sample in s["samples"].as_array().unwrap() {
-            assert_eq!(sample["outcome"], "ok", "{s}");
-            assert_eq!(metric(sample, "failed"), 0.0, "{sample}");
-            assert!(metric(sample, "round_trips") >= 1.0, "{sample}");
-        }
+        every_round_trip_came_back(s);
         // The same server without the work spends several times less on
         // a round trip.
         let plain = echo

@@ -19,7 +19,7 @@
 //! - `machine/KEY[/KEY]` and `settings/KEY`: the machine and the settings
 //!   (a text value must appear, as written, just before the marker).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,9 +27,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use book_tools::assemble::{assemble, library_text};
-use book_tools::process::{
-    self, Input, Output, Running, inspect, wait_for, wait_until,
-};
+use book_tools::process::{self, Running, inspect, wait_for, wait_until};
 use book_tools::programs::{self, project};
 use book_tools::stages;
 use book_tools::strace::Counted;
@@ -793,7 +791,8 @@ fn reads_under_strace(contender: &str, messages: u64) -> Counted {
         .arg(&summary)
         .arg(programs::bench_harness())
         .args(["server", contender, "echo"]);
-    let (traced, address) = spawn_listening(command);
+    let (traced, address) =
+        Running::spawn_listening(command, Duration::from_secs(60)).unwrap();
     let server = server_under(&traced);
 
     let mut client = TcpStream::connect(&address).unwrap();
@@ -828,22 +827,6 @@ fn server_under(strace: &Running) -> u32 {
             children.first().copied()
         },
     )
-}
-
-/// Starts `command`, a harness server or strace running one, and reads the
-/// address the server prints first: `listening on 127.0.0.1:PORT`, a port
-/// the kernel chose. The process is killed if the test fails first.
-fn spawn_listening(command: Command) -> (Running, String) {
-    let shown = format!("{command:?}");
-    let spawned =
-        Running::spawn_with(command, Output::StdoutPiped, Input::Closed);
-    let mut child = spawned.unwrap_or_else(|e| panic!("starting {shown}: {e}"));
-    let mut first_line = String::new();
-    BufReader::new(child.take_stdout().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
-    (child, address)
 }
 
 /// Waits until the main thread of process `pid` sleeps in `epoll_wait`
@@ -896,7 +879,7 @@ fn part_fours_runtime_reads_twice_per_message_and_the_tuned_one_once() {
 fn start_echo_server(contender: &str) -> (Running, String) {
     let mut command = Command::new(programs::bench_harness());
     command.args(["server", contender, "echo"]);
-    spawn_listening(command)
+    Running::spawn_listening(command, Duration::from_secs(60)).unwrap()
 }
 
 /// Sends `signal` to process `pid` and waits until it has stopped (`T` in

@@ -14,7 +14,7 @@
 //! server sleeps in its wait: every round trip then finds the quiet
 //! connection a real one mostly is.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
@@ -24,8 +24,7 @@ use std::time::Duration;
 use crate::support::part6_run;
 
 use book_tools::process::{
-    self, Input, Output, Run, Running, inspect, wait_for,
-    wait_for_listening_port, wait_until,
+    self, Run, Running, inspect, wait_for, wait_for_listening_port, wait_until,
 };
 use book_tools::programs::{self, built, run_beside_others};
 
@@ -136,21 +135,6 @@ fn a_dropped_owning_read_leaves_the_programs_memory_untouched() {
     assert!(out.contains("it still holds \"password=hunter2\""));
 }
 
-/// A server under test, killed when dropped, and the address it printed.
-fn start_server(mut command: Command) -> (Running, String) {
-    let shown = format!("{command:?}");
-    command.stdin(std::process::Stdio::null());
-    let spawned =
-        Running::spawn_with(command, Output::StdoutPiped, Input::Closed);
-    let mut child = spawned.unwrap_or_else(|e| panic!("starting {shown}: {e}"));
-    let mut first_line = String::new();
-    BufReader::new(child.take_stdout().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let address = first_line.trim().rsplit(' ').next().unwrap().to_owned();
-    (child, address)
-}
-
 /// One client's conversation: `messages` messages of 64 bytes, each sent
 /// after the last came back.
 fn converse(address: &str, id: u8, messages: usize) {
@@ -173,7 +157,8 @@ fn the_echo_server_echoes_every_message_of_every_client() {
         let run = process::run_measured(command, PATIENCE).unwrap();
         return assert_refused_cleanly("part6-echo-server", &run);
     }
-    let (server, address) = start_server(command);
+    let (server, address) =
+        Running::spawn_listening(command, Duration::from_secs(60)).unwrap();
     wait_for_listening_port(server.id(), PATIENCE);
     // A client that vanishes mid-conversation ends its task alone.
     let mut rude = TcpStream::connect(&address).unwrap();
@@ -278,7 +263,8 @@ fn calls_under_strace(contender: &str, messages: usize, waits: &[i64]) -> u64 {
         .arg(&summary)
         .arg(programs::bench_harness())
         .args(["server", contender, "echo"]);
-    let (traced, address) = start_server(command);
+    let (traced, address) =
+        Running::spawn_listening(command, Duration::from_secs(60)).unwrap();
     let server = wait_for("strace to start the server", PATIENCE, || {
         inspect::children(traced.id()).unwrap().first().copied()
     });

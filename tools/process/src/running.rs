@@ -3,9 +3,10 @@
 //! and how it ran ([`Run`]): its status, output, wall-clock time, and the
 //! CPU time the kernel accounted to it.
 
-use std::io;
+use std::io::{self, BufRead, BufReader};
 use std::process::Child;
 use std::process::{ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -96,6 +97,39 @@ impl Running {
             output: Some(output),
             reaped: false,
         })
+    }
+
+    /// Starts `command`, a server that says where it listens on its first
+    /// line of output (`listening on 127.0.0.1:PORT`), and returns it with
+    /// that address, the line's last word. Fails, and kills the server,
+    /// if no line comes `within`; the rest of its output is not read.
+    pub fn spawn_listening(
+        command: Command,
+        within: Duration,
+    ) -> io::Result<(Running, String)> {
+        let mut server =
+            Running::spawn_with(command, Output::StdoutPiped, Input::Closed)?;
+        let stdout = server.take_stdout().expect("stdout is piped");
+        let (lines, first) = mpsc::channel();
+        // A thread of its own, so that a server that never writes cannot
+        // hold the caller past `within`.
+        thread::spawn(move || {
+            let mut line = String::new();
+            let read = BufReader::new(stdout).read_line(&mut line);
+            let _ = lines.send(read.map(|_| line));
+        });
+        let line = match first.recv_timeout(within) {
+            Ok(Ok(line)) if !line.trim().is_empty() => line,
+            other => {
+                let status = server.kill().map(|run| run.status);
+                return Err(io::Error::other(format!(
+                    "the server printed no address within {within:?} \
+                     ({other:?}; it ended with {status:?})"
+                )));
+            }
+        };
+        let address = line.split_whitespace().last().unwrap_or("").to_owned();
+        Ok((server, address))
     }
 
     pub fn id(&self) -> u32 {

@@ -163,3 +163,29 @@ fn a_signalled_program_is_seen_to_exit() {
     let run = running.kill().unwrap();
     assert_eq!(run.status.signal(), Some(libc::SIGTERM));
 }
+
+#[test]
+fn a_server_is_started_with_the_address_it_prints_first() {
+    let mut server = Command::new("sh");
+    server.args(["-c", "echo listening on 127.0.0.1:4321; exec sleep 60"]);
+    let (running, address) =
+        Running::spawn_listening(server, Duration::from_secs(30)).unwrap();
+    assert_eq!(address, "127.0.0.1:4321");
+    assert!(running.kill().unwrap().status.signal().is_some());
+}
+
+#[test]
+fn a_server_that_prints_no_address_in_time_is_killed_and_reported() {
+    let mut silent = Command::new("sleep");
+    silent.arg("60");
+    let began = std::time::Instant::now();
+    let error = Running::spawn_listening(silent, Duration::from_millis(300))
+        .err()
+        .expect("no address, no server");
+    assert!(
+        began.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        began.elapsed()
+    );
+    assert!(error.to_string().contains("printed no address"), "{error}");
+}
