@@ -71,6 +71,14 @@ fn series<'a>(data: &'a Value, workload: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// The contenders of `series`, in their order.
+fn contenders_of<'a>(series: &[&'a Value]) -> Vec<&'a str> {
+    series
+        .iter()
+        .map(|s| s["contender"].as_str().unwrap())
+        .collect()
+}
+
 fn metric(sample: &Value, name: &str) -> f64 {
     sample["metrics"][name]
         .as_f64()
@@ -98,10 +106,7 @@ fn tiny_run_describes_the_machine_and_settings() {
 fn every_connection_of_the_sleep_workload_got_both_lines() {
     let data = &tiny_run().data;
     let all = series(data, "sleep");
-    let contenders: Vec<&str> = all
-        .iter()
-        .map(|s| s["contender"].as_str().unwrap())
-        .collect();
+    let contenders = contenders_of(&all);
     assert_eq!(contenders, SERVED);
     for s in all {
         let samples = s["samples"].as_array().unwrap();
@@ -173,10 +178,7 @@ fn every_echo_round_trip_came_back_and_is_counted() {
 fn the_cpu_bound_echo_does_its_work_on_every_message() {
     let data = &tiny_run().data;
     let all = series(data, "cpu");
-    let contenders: Vec<&str> = all
-        .iter()
-        .map(|s| s["contender"].as_str().unwrap())
-        .collect();
+    let contenders = contenders_of(&all);
     assert_eq!(
         contenders,
         ["threads", "book", "book-mt", "tokio-ct", "tokio-mt"]
@@ -203,10 +205,7 @@ fn the_cpu_bound_echo_does_its_work_on_every_message() {
 fn system_calls_per_echo_round_trip_are_counted_under_strace() {
     let data = &tiny_run().data;
     let all = series(data, "echo-syscalls");
-    let contenders: Vec<&str> = all
-        .iter()
-        .map(|s| s["contender"].as_str().unwrap())
-        .collect();
+    let contenders = contenders_of(&all);
     assert_eq!(contenders, SERVED);
     for s in all {
         for sample in s["samples"].as_array().unwrap() {
