@@ -226,7 +226,7 @@ fn busy_loop_takes_about_one_second() {
 #[test]
 fn busy_loop_burns_a_whole_core() {
     let run = run("part3-busy-loop");
-    assert_burns_a_core(run);
+    assert_burns_a_core(run, SECOND);
 }
 
 #[test]
