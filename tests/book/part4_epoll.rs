@@ -126,6 +126,52 @@ fn hang_up_is_reported_without_being_asked_for() {
     }
 }
 
+/// What `epoll_wait` reports for `fd` within a second, asked for `interest`.
+fn reported(fd: i32, interest: libc::c_int) -> u32 {
+    // SAFETY: plain calls on descriptors this function owns or borrows;
+    // `event` and `events` are valid for the calls.
+    unsafe {
+        let epoll = libc::epoll_create1(libc::EPOLL_CLOEXEC);
+        assert!(epoll >= 0);
+        let mut event = libc::epoll_event {
+            events: interest as u32,
+            u64: 0,
+        };
+        assert_eq!(
+            libc::epoll_ctl(epoll, libc::EPOLL_CTL_ADD, fd, &mut event),
+            0
+        );
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 1];
+        let count = libc::epoll_wait(epoll, events.as_mut_ptr(), 1, 1000);
+        libc::close(epoll);
+        if count == 1 { events[0].events } else { 0 }
+    }
+}
+
+#[test]
+fn an_orderly_tcp_close_is_readable_and_hangs_up_only_when_both_ways_are_shut()
+{
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (ours, _) = listener.accept().unwrap();
+    drop(peer);
+    let (readable, hung_up, read_hang_up) = (
+        libc::EPOLLIN as u32,
+        libc::EPOLLHUP as u32,
+        libc::EPOLLRDHUP as u32,
+    );
+    assert_eq!(reported(ours.as_raw_fd(), libc::EPOLLIN), readable);
+    let asked = libc::EPOLLIN | libc::EPOLLRDHUP;
+    assert_eq!(reported(ours.as_raw_fd(), asked), readable | read_hang_up);
+    ours.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(
+        reported(ours.as_raw_fd(), libc::EPOLLIN),
+        readable | hung_up
+    );
+}
+
 /// The steps the demonstration of the three modes takes, in order.
 const TRIGGER_STEPS: [&str; 6] = [
     "peer writes 5 bytes",

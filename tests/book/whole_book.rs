@@ -204,6 +204,35 @@ fn every_solution_is_folded_away_beside_its_starter() {
     assert!(exercises > 0, "the built book has no exercise at all");
 }
 
+/// Each chapter's title in the table of contents is its page's heading:
+/// the reader who clicks "Futures by hand" lands on "Futures by hand".
+#[test]
+fn each_chapter_is_headed_as_the_contents_name_it() {
+    let root = project().root;
+    let summary = std::fs::read_to_string(root.join("src/SUMMARY.md")).unwrap();
+    let mut problems = Vec::new();
+    for (number, line) in summary.lines().enumerate() {
+        let entry = line.trim_start_matches("- ").trim();
+        let Some((title, file)) = entry
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("]("))
+            .and_then(|(title, rest)| Some((title, rest.strip_suffix(')')?)))
+        else {
+            continue;
+        };
+        let page =
+            std::fs::read_to_string(root.join("src").join(file)).unwrap();
+        let heading = page.lines().find_map(|l| l.strip_prefix("# "));
+        if heading != Some(title) {
+            problems.push(format!(
+                "src/SUMMARY.md:{}: \"{title}\", but src/{file} is headed {heading:?}",
+                number + 1
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// `book.toml` writes the repository's address three times: the repository
 /// button, the edit link of every page and the listing captions. They must
 /// name the same repository and branch, or some links lead elsewhere.
