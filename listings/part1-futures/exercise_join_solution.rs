@@ -21,6 +21,9 @@ use std::future::poll_fn;
 use std::pin::pin;
 use std::task::Poll;
 // solution: end
+// starter: // What a solution may need, imported for you.
+// starter: #[allow(unused_imports)]
+// starter: use std::{future::poll_fn, pin::pin, task::Poll};
 use std::time::Duration;
 
 use listings::timer_block_on::block_on;

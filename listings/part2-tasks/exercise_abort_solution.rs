@@ -20,6 +20,9 @@
 use std::future::poll_fn;
 use std::pin::{Pin, pin};
 // solution: end
+// starter: // What a solution may need, imported for you.
+// starter: #[allow(unused_imports)]
+// starter: use std::{future::poll_fn, pin::pin};
 // starter: use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

@@ -18,6 +18,9 @@
 // solution: begin
 use std::future::poll_fn;
 // solution: end
+// starter: // What a solution may need, imported for you.
+// starter: #[allow(unused_imports)]
+// starter: use std::{future::poll_fn, task::Poll};
 use std::sync::mpsc;
 // solution: begin
 use std::task::Poll;

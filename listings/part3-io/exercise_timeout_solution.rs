@@ -22,6 +22,9 @@ use std::os::fd::AsRawFd;
 use std::pin::{Pin, pin};
 use std::task::Poll;
 // solution: end
+// starter: // What a solution may need, imported for you.
+// starter: #[allow(unused_imports)]
+// starter: use std::{pin::pin, task::Poll};
 use std::time::Duration;
 
 use listings::poll_loop::{accept, block_on, poll_io, sleep, spawn, write_all};

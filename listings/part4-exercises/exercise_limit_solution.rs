@@ -22,6 +22,9 @@ use std::collections::VecDeque;
 // solution: begin
 use std::future::poll_fn;
 // solution: end
+// starter: // What a solution may need, imported for you.
+// starter: #[allow(unused_imports)]
+// starter: use std::{future::poll_fn, task::Poll};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
