@@ -255,8 +255,9 @@ impl Playground {
                 Evaluation::failure(format!("did not start: {error}"))
             }
             Ok(run) if run.timed_out => Evaluation::failure(format!(
-                "{}\nkilled after running for {RUN_LIMIT:?}",
-                run.stderr
+                "{}\nkilled after running for {RUN_LIMIT:?} of its own \
+                 ({:?} on the clock); its threads then:\n{}",
+                run.stderr, run.wall, run.killed_while
             )),
             Ok(run) if !run.status.success() => Evaluation::failure(run.stderr),
             Ok(run) => Evaluation {

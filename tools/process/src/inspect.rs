@@ -131,6 +131,34 @@ pub fn longest_wait_for_a_core(pid: u32) -> io::Result<Duration> {
     Ok(longest)
 }
 
+/// One line per thread of process `pid`: its name, its state (`R`
+/// running or ready, `S` asleep, `D` in uninterruptible wait), the kernel
+/// function it sleeps in, and its time on a core and waiting for one. For
+/// the message of a program killed for taking too long.
+pub fn threads_report(pid: u32) -> String {
+    let Ok(tasks) = process(pid).and_then(|p| p.tasks().map_err(to_io)) else {
+        return format!("(no threads of {pid} to report)");
+    };
+    let mut report = String::new();
+    for task in tasks.flatten() {
+        let name = task.stat().map(|s| (s.comm, s.state));
+        let times = task.schedstat().map(|s| (s.sum_exec_runtime, s.run_delay));
+        let wchan = std::fs::read_to_string(format!(
+            "/proc/{pid}/task/{}/wchan",
+            task.tid
+        ))
+        .unwrap_or_default();
+        if let (Ok((name, state)), Ok((on, waiting))) = (name, times) {
+            report.push_str(&format!(
+                "{name} {state} in {wchan:?}: {:?} on a core, {:?} waiting for one\n",
+                Duration::from_nanos(on),
+                Duration::from_nanos(waiting)
+            ));
+        }
+    }
+    report
+}
+
 /// A process's CPU time so far, all its threads together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuTime {

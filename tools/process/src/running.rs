@@ -33,6 +33,9 @@ pub struct Run {
     pub waited_for_a_core: Duration,
     /// Whether it was killed for running past its time limit.
     pub timed_out: bool,
+    /// When it was, what each of its threads was doing
+    /// ([`inspect::threads_report`]); empty otherwise.
+    pub killed_while: String,
 }
 
 impl Run {
@@ -212,6 +215,7 @@ impl Running {
     ) -> io::Result<Run> {
         let pid = self.id();
         let mut timed_out = false;
+        let mut killed_while = String::new();
         let mut waited_for_a_core = Duration::ZERO;
         loop {
             if self.has_exited()? {
@@ -222,6 +226,9 @@ impl Running {
                 break;
             }
             if out_of_time() {
+                // What each thread was doing, for the message: a hang and
+                // a slow run look alike from outside.
+                killed_while = inspect::threads_report(pid);
                 self.signal(libc::SIGKILL)?;
                 timed_out = true;
                 break;
@@ -243,6 +250,7 @@ impl Running {
             cpu_system: reaped.system,
             waited_for_a_core,
             timed_out,
+            killed_while,
         })
     }
 }

@@ -112,6 +112,9 @@ fn a_sleeping_program_sleeps_in_a_system_call() {
             .filter(|call| sleeps.contains(call))
     });
     assert_eq!(inspect::state(sleeper.id()).unwrap(), 'S');
+    let report = inspect::threads_report(sleeper.id());
+    assert!(report.starts_with("sleep S in "), "{report}");
+    assert!(report.contains("waiting for one"), "{report}");
     // SIGPIPE is not ignored by `sleep`.
     let ignored = inspect::ignored_signals(sleeper.id()).unwrap();
     assert_eq!(ignored & (1 << (libc::SIGPIPE - 1)), 0);
