@@ -186,12 +186,21 @@ impl Running {
         limit: Duration,
     ) -> io::Result<Run> {
         let pid = self.id();
-        let waited =
-            move || inspect::longest_wait_for_a_core(pid).unwrap_or_default();
         let started = self.started;
-        // `/proc` is read only once the limit has passed on the clock.
+        // The longest wait seen so far, read every 50 ms: a thread that
+        // ends takes its account with it, and a pool's workers end just
+        // before the program does.
+        let mut longest = Duration::ZERO;
+        let mut read_at: Option<Instant> = None;
         self.wait_and_reap_until(|| {
-            started.elapsed() > limit && started.elapsed() > limit + waited()
+            if read_at
+                .is_none_or(|at| at.elapsed() >= Duration::from_millis(50))
+            {
+                let now = inspect::longest_wait_for_a_core(pid);
+                longest = longest.max(now.unwrap_or_default());
+                read_at = Some(Instant::now());
+            }
+            started.elapsed() > limit + longest
         })
     }
 
@@ -218,6 +227,10 @@ impl Running {
         let mut killed_while = String::new();
         let mut waited_for_a_core = Duration::ZERO;
         loop {
+            // Decided before looking for an exit, which wins: a program
+            // that ends while its time is being read (and its threads,
+            // with their accounts, are going) has not run out of time.
+            let out_of_time = out_of_time();
             if self.has_exited()? {
                 // Read while the exited child is not reaped yet.
                 waited_for_a_core = inspect::scheduled(pid)
@@ -225,7 +238,7 @@ impl Running {
                     .unwrap_or_default();
                 break;
             }
-            if out_of_time() {
+            if out_of_time {
                 // What each thread was doing, for the message: a hang and
                 // a slow run look alike from outside.
                 killed_while = inspect::threads_report(pid);
