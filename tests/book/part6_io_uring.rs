@@ -336,9 +336,7 @@ const CHAPTER: &str = "src/part6-io-uring.md";
 
 #[test]
 fn the_numbers_quoted_are_the_runs() {
-    let checked = part6_run::check_quoted_numbers(CHAPTER)
-        .unwrap_or_else(|problems| panic!("{problems}"));
-    assert!(checked >= 14, "only {checked} numbers marked in {CHAPTER}");
+    part6_run::assert_numbers_quoted(CHAPTER, 14);
 }
 
 #[test]

@@ -212,9 +212,7 @@ const CHAPTER: &str = "src/part6-many-threads.md";
 
 #[test]
 fn the_numbers_quoted_are_the_runs() {
-    let checked = part6_run::check_quoted_numbers(CHAPTER)
-        .unwrap_or_else(|problems| panic!("{problems}"));
-    assert!(checked >= 8, "only {checked} numbers marked in {CHAPTER}");
+    part6_run::assert_numbers_quoted(CHAPTER, 8);
 }
 
 #[test]

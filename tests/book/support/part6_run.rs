@@ -126,3 +126,14 @@ pub fn check_quoted_numbers(chapter: &str) -> Result<usize, String> {
         Err(problems.join("\n"))
     }
 }
+
+/// Asserts that every marked number of `chapter` is the run's, and that
+/// at least `at_least` are marked.
+pub fn assert_numbers_quoted(chapter: &str, at_least: usize) {
+    let checked = check_quoted_numbers(chapter)
+        .unwrap_or_else(|problems| panic!("{problems}"));
+    assert!(
+        checked >= at_least,
+        "only {checked} numbers marked in {chapter}"
+    );
+}
