@@ -1,7 +1,8 @@
 // Listing figures in the browser. The build decides everything (which
 // lines changed, which listings run: tools/preprocessor/src/figures.rs);
 // this script only marks those lines, so CSS can highlight them, and adds
-// an Edit button that turns a listing into mdBook's editor. It runs after
+// an Edit button that turns a listing into mdBook's editor, and opens the
+// "Going deeper" asides for printing. It runs after
 // mdBook's book.js, once highlight.js has coloured the code.
 'use strict';
 
@@ -137,6 +138,14 @@
         '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">' +
         '<path fill="currentColor" d="M11.7 1.3a1 1 0 0 1 1.4 0l1.6 1.6a1 1 0 0 1 0 ' +
         '1.4L5.4 13.6 1.5 14.5l.9-3.9z"/></svg>';
+
+    // An aside is read in place on paper: open every one before printing
+    // (mdBook's print page prints as soon as it loads).
+    window.addEventListener('beforeprint', () => {
+        for (const aside of document.querySelectorAll('details.aside')) {
+            aside.open = true;
+        }
+    });
 
     if (window.ace) {
         const runnable = 'figure.listing[data-runnable="true"] pre.playground';

@@ -100,7 +100,7 @@ pub fn wake_due_timers() {
         mem::replace(&mut *timers, later)
     };
     // Wake only after the lock is released: a waker is someone else's code,
-    // and if it set a timer of its own it would wait for `TIMERS` forever.
+    // and if it set a timer it would relock `TIMERS` (deadlock or panic).
     for waker in due.into_values() {
         waker.wake();
     }

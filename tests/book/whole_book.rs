@@ -206,6 +206,14 @@ fn every_solution_is_folded_away_beside_its_starter() {
 
 /// Each chapter's title in the table of contents is its page's heading:
 /// the reader who clicks "Futures by hand" lands on "Futures by hand".
+/// What a reader meets: each chapter's main path at most 4,500 words, no
+/// code block showing more than 60 lines, and no talk of the test suite
+/// (`reading.rs`).
+#[test]
+fn every_chapter_keeps_to_the_reading_limits() {
+    assert_no_problems(book_tools::reading::check(&project()).unwrap());
+}
+
 #[test]
 fn each_chapter_is_headed_as_the_contents_name_it() {
     let root = project().root;

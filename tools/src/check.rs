@@ -4,6 +4,8 @@
 //! Without `--run` it checks what an edit usually breaks: the chapter's
 //! includes and anchors, its claim markers in both directions (each names
 //! a test of the chapter's test file, and each of those tests is named),
+//! its reading limits (`reading.rs`: words, block lengths, no test-suite
+//! talk),
 //! on the book built afresh its links and their fragments, and what the
 //! programs of its Run buttons print, held to the chapter's promise. With
 //! `--run` it also runs what the chapter shows: its claim tests (with the
@@ -17,7 +19,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::project::into_result;
 use crate::search_index;
-use crate::{Problem, Project, claims, includes, links, outputs, pinned};
+use crate::{
+    Problem, Project, claims, includes, links, outputs, pinned, reading,
+};
 
 /// The chapter that `name` means: `part3-io`, `part3-io.md` or
 /// `src/part3-io.md`, relative to `src/`.
@@ -50,6 +54,9 @@ pub fn prose(project: &Project, chapter: &Path) -> Result<Vec<Problem>> {
         problem.file == chapter_file || problem.file == test_file
     };
     problems.extend(claims::check(project)?.into_iter().filter(ours));
+    // Its length, its blocks' length, and no test-suite talk.
+    let blocks = crate::rendered::rendered_code_blocks(project)?;
+    problems.extend(reading::check_chapter(chapter, &text, &blocks));
     if !problems.is_empty() {
         // Links are checked on the built book, which these would break.
         return Ok(problems);
@@ -85,8 +92,8 @@ pub fn chapter(project: &Project, chapter: &Path, run: bool) -> Result<()> {
     let started = Instant::now();
     into_result(prose(project, chapter)?)?;
     eprintln!(
-        "{}: includes, anchors, claim markers, links and Run buttons' \
-         outputs are right ({:.1?})",
+        "{}: includes, anchors, claim markers, reading limits, links and \
+         Run buttons' outputs are right ({:.1?})",
         chapter.display(),
         started.elapsed()
     );

@@ -6,20 +6,22 @@
 //! - [`check_page`] checks a built page: every solution is folded and has
 //!   its starter beside it, and every starter its solution.
 //! - [`assert_solution_keeps_and_starter_breaks`] runs both programs of an
-//!   exercise through the promise its statement makes, for the claim
-//!   tests: the solution keeps it, the starter breaks it, and for the
-//!   reason expected.
+//!   exercise, compiled as the page shows them, through the promise its
+//!   statement makes, for the claim tests: the solution keeps it, the
+//!   starter breaks it, and for the reason expected. It is the check
+//!   `cargo book check-exercise` runs on a reader's own version
+//!   ([`crate::exercise_promises`]).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use scraper::{ElementRef, Html, Selector};
 
+use crate::exercise_promises::{self, Verdict};
 use crate::process::Run;
-use crate::programs::measure_beside_others;
+use crate::programs::{built, project};
 
 /// The file name ending of an exercise's starter listing.
 pub const STARTER: &str = "_starter.rs";
@@ -115,41 +117,52 @@ pub struct Exercise {
     pub solution: Run,
 }
 
-/// Runs the starter and the solution of `exercise` (the bins
-/// `<exercise>-starter` and `<exercise>-solution`) side by side, beside
-/// other programs, each killed after `limit`, and holds both to `check`,
-/// the promise the exercise's statement makes: the solution keeps it, and
-/// the starter breaks it, with `reason` in what `check` says (for a
-/// `todo!()`, "not yet implemented"). Returns both runs, for claims about
-/// them that `check` does not cover.
-pub fn assert_solution_keeps_and_starter_breaks(
-    exercise: &str,
-    limit: Duration,
-    check: impl Fn(&Run) -> Result<(), String>,
-    reason: &str,
-) -> Exercise {
+/// Runs both programs of the exercise named `name` (`part1-join`) and
+/// holds them to its promise ([`crate::exercise_promises`]): the solution
+/// keeps it, and the starter breaks it for the reason the statement gives.
+pub fn assert_solution_keeps_and_starter_breaks(name: &str) -> Exercise {
+    let promise = exercise_promises::promise(name).unwrap();
+    let project = project();
+    let check = |listing: PathBuf| {
+        let code = exercise_promises::program_text(&project, &listing)
+            .unwrap_or_else(|problem| panic!("{problem}"));
+        exercise_promises::check_code(&project, built(), promise, &code)
+            .unwrap_or_else(|error| panic!("{}: {error:#}", listing.display()))
+    };
     let (starter, solution) = thread::scope(|scope| {
-        let run = |kind: &str| {
-            let program = format!("{exercise}-{kind}");
-            scope.spawn(move || measure_beside_others(&program, limit))
-        };
-        let (starter, solution) = (run("starter"), run("solution"));
+        let starter = scope.spawn(|| check(promise.starter()));
+        let solution = scope.spawn(|| check(promise.solution()));
         (starter.join().unwrap(), solution.join().unwrap())
     });
-    if let Err(broken) = check(&solution) {
-        panic!("{exercise}-solution breaks the exercise's promise: {broken}");
-    }
-    match check(&starter) {
-        Ok(()) => panic!(
-            "{exercise}-starter already keeps the exercise's promise: there \
+    let solution = match solution {
+        Verdict::Kept(run) => run,
+        Verdict::Broken(_, broken) => {
+            panic!(
+                "{name}: the solution breaks the exercise's promise: {broken}"
+            )
+        }
+        Verdict::DoesNotCompile(errors) => {
+            panic!("{name}: the solution does not compile:\n{errors}")
+        }
+    };
+    let reason = promise.starter_fails_because;
+    let starter = match starter {
+        Verdict::Kept(_) => panic!(
+            "{name}: the starter already keeps the exercise's promise: there \
              is nothing left to do"
         ),
-        Err(broken) => assert!(
-            broken.contains(reason),
-            "{exercise}-starter breaks the exercise's promise, but not \
-             because {reason:?}: {broken}"
-        ),
-    }
+        Verdict::Broken(run, broken) => {
+            assert!(
+                broken.contains(reason),
+                "{name}: the starter breaks the exercise's promise, but not \
+                 because {reason:?}: {broken}"
+            );
+            run
+        }
+        Verdict::DoesNotCompile(errors) => {
+            panic!("{name}: the starter does not compile:\n{errors}")
+        }
+    };
     Exercise { starter, solution }
 }
 

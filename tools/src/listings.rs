@@ -1,11 +1,14 @@
 //! The listings crate, built the way a reader builds it
 //! (`cargo build -p listings`), and what the build produced.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fs;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -25,6 +28,9 @@ pub struct Built {
     pub versions: BTreeMap<String, String>,
     /// Where the rlibs of their own dependencies are.
     pub library_dirs: BTreeSet<PathBuf>,
+    /// Where programs compiled as one file are kept ([`compile_one_file`]),
+    /// beside the bins.
+    pub one_file_programs: PathBuf,
 }
 
 impl Built {
@@ -116,28 +122,29 @@ pub fn build(project: &Project) -> Result<Built> {
     {
         bail!("cargo build -p listings reported no rlib for {missing}");
     }
+    let one_file_programs = programs
+        .values()
+        .next()
+        .and_then(|program: &PathBuf| program.parent())
+        .context("cargo build -p listings reported no programs")?
+        .join("one-file");
     let mut built = Built {
         programs,
         externs,
         versions,
         library_dirs,
+        one_file_programs,
     };
     build_starters(project, &mut built)?;
     Ok(built)
 }
 
 /// The exercises' starters are no files of their own: each is made from
-/// its solution (`assemble.rs`) and compiled here, beside the bins, as the
-/// Playground compiles a program: one file, the book's edition, the
-/// crates the listings use. Its name is the solution's, with `-starter`.
+/// its solution (`assemble.rs`) and compiled here, beside the bins, by
+/// [`compile_one_file`]. Its name is the solution's, with `-starter`.
 fn build_starters(project: &Project, built: &mut Built) -> Result<()> {
     let bins = crate::run_locally::bins_by_source(project)?;
-    let Some(dir) = built.programs.values().next().and_then(|p| p.parent())
-    else {
-        return Ok(());
-    };
-    let dir = dir.join("starters");
-    fs::create_dir_all(&dir)?;
+    let dir = built.one_file_programs.clone();
     let edition = project.edition()?;
     for program in assemble::programs(project)? {
         let Some((solution, View::Starter)) =
@@ -155,43 +162,85 @@ fn build_starters(project: &Project, built: &mut Built) -> Result<()> {
         let text = assemble::assemble(project, &program)
             .map_err(|problem| anyhow::anyhow!("{problem}"))?
             .text();
-        let source = dir.join(format!("{name}.rs"));
-        let exe = dir.join(&name);
-        // Compiled again only when the text changed; in a folder of its
-        // own, and moved into place whole, so that two test processes
-        // that build at once never write, or run, a half-made program.
-        if fs::read_to_string(&source).ok().as_deref() != Some(&text)
-            || !exe.is_file()
-        {
-            let scratch = tempfile::tempdir_in(&dir)?;
-            let new_source = scratch.path().join(format!("{name}.rs"));
-            let new_exe = scratch.path().join(&name);
-            fs::write(&new_source, &text)?;
-            let rustc = std::env::var_os("RUSTC").unwrap_or("rustc".into());
-            let output = Command::new(rustc)
-                .args(["--edition", &edition, "--crate-name"])
-                .arg(name.replace('-', "_"))
-                .args(built.rustc_args())
-                .arg("-o")
-                .arg(&new_exe)
-                .arg(&new_source)
-                .output()
-                .context("running rustc")?;
-            if !output.status.success() {
-                bail!(
-                    "{} (made from {}) does not compile:\n{}",
+        let exe = compile_one_file(built, &dir, &text, &edition).map_err(
+            |errors| {
+                anyhow::anyhow!(
+                    "{} (made from {}) does not compile:\n{errors}",
                     program.display(),
                     solution.display(),
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            // The program first: the source says it is up to date.
-            fs::rename(&new_exe, &exe)?;
-            fs::rename(&new_source, &source)?;
-        }
+                )
+            },
+        )?;
         built.programs.insert(name, exe);
     }
     Ok(())
+}
+
+/// Compiles `code` as the Playground compiles a program: one file, as
+/// `edition`, with exactly the crates the listings use. Programs are kept
+/// in `cache`, named by what determines them (the code, the edition, the
+/// crates, the compiler), so a program compiled before by anyone sharing
+/// the cache (the starters, the Playground stand-in, `cargo book
+/// check-exercise`) is not compiled again. Returns the program, or the
+/// compiler's errors.
+pub fn compile_one_file(
+    built: &Built,
+    cache: &Path,
+    code: &str,
+    edition: &str,
+) -> std::result::Result<PathBuf, String> {
+    let program = cache.join(program_key(built, code, edition));
+    if program.is_file() {
+        return Ok(program);
+    }
+    // One compilation at a time in this process keeps a two-core machine
+    // responsive, and a program asked for twice is compiled once.
+    static COMPILING: Mutex<()> = Mutex::new(());
+    let _turn = COMPILING.lock().unwrap_or_else(|e| e.into_inner());
+    if program.is_file() {
+        return Ok(program);
+    }
+    let failed = |e: std::io::Error| e.to_string();
+    fs::create_dir_all(cache).map_err(failed)?;
+    // Made in a folder of its own and renamed into place whole, so that
+    // another process sharing the cache never runs a half-made program.
+    let scratch = tempfile::tempdir_in(cache).map_err(failed)?;
+    let (source, output) =
+        (scratch.path().join("main.rs"), scratch.path().join("main"));
+    fs::write(&source, code).map_err(failed)?;
+    let compiled = Command::new(rustc())
+        .arg(&source)
+        .args(["--edition", edition, "-o"])
+        .arg(&output)
+        .args(built.rustc_args())
+        .output()
+        .map_err(|e| format!("could not run rustc: {e}"))?;
+    if !compiled.status.success() {
+        return Err(String::from_utf8_lossy(&compiled.stderr).into());
+    }
+    fs::rename(&output, &program).map_err(failed)?;
+    Ok(program)
+}
+
+/// The name [`compile_one_file`] keeps a program under. `DefaultHasher`
+/// is stable within one toolchain, which is all a cache needs: the
+/// compiler's version is part of the key.
+pub fn program_key(built: &Built, code: &str, edition: &str) -> String {
+    static RUSTC_VERSION: OnceLock<String> = OnceLock::new();
+    let version = RUSTC_VERSION.get_or_init(|| {
+        Command::new(rustc())
+            .arg("-vV")
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+            .unwrap_or_default()
+    });
+    let mut hasher = DefaultHasher::new();
+    (code, edition, built.rustc_args(), version).hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+fn rustc() -> OsString {
+    std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())
 }
 
 /// The version of the package a compiler artifact belongs to, from its

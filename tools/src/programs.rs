@@ -114,12 +114,22 @@ pub fn measure(program: &str, limit: Duration) -> Run {
 
 /// Like [`measure`], but beside other programs that allow company.
 pub fn measure_beside_others(program: &str, limit: Duration) -> Run {
+    measure_file_beside_others(built().program(program), limit)
+}
+
+/// Like [`measure_beside_others`], for a program compiled elsewhere (an
+/// exercise compiled as one file).
+pub fn measure_file_beside_others(program: &Path, limit: Duration) -> Run {
     let _shared = TURN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    measure_now(program, limit)
+    measure_file(program, limit)
 }
 
 fn measure_now(program: &str, limit: Duration) -> Run {
-    let mut command = Command::new(built().program(program));
+    measure_file(built().program(program), limit)
+}
+
+fn measure_file(program: &Path, limit: Duration) -> Run {
+    let mut command = Command::new(program);
     // As a reader runs it. A backtrace would also cost a program that
     // runs out of memory on purpose (too_many_threads) the very memory it
     // cannot have, where it has been seen to hang instead of aborting.
@@ -127,6 +137,7 @@ fn measure_now(program: &str, limit: Duration) -> Run {
     isolate_network(&mut command);
     let run = process::run_measured(command, limit).unwrap();
     // Shown with `cargo test -- --nocapture`: what the claims are held to.
+    let program = program.file_name().unwrap_or_default().to_string_lossy();
     eprintln!(
         "{program}: wall {:?}, CPU {:?}, waited for a core {:?}, {}",
         run.wall, run.cpu, run.waited_for_a_core, run.status

@@ -14,7 +14,8 @@
 //!   program's stderr as both `result` and `error` when it fails.
 //!
 //! Compiled programs are cached by what determines them (code, edition,
-//! compiler, crates), so a second test run compiles nothing. Within one
+//! compiler, crates), in the one cache the starters and `cargo book
+//! check-exercise` share, so a second test run compiles nothing. Within one
 //! test run each distinct program also runs once: [`shared`] is the one
 //! stand-in of the process, and a program posted again (by the browser,
 //! after `whole_book` ran every Run button's program) gets the answer of
@@ -24,17 +25,14 @@
 //! the build script never compile an HTTP server.
 
 use std::collections::HashMap;
-use std::collections::hash_map::DefaultHasher;
-use std::ffi::OsString;
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::extract::{Json, State};
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
@@ -42,7 +40,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tower_http::cors::CorsLayer;
 
-use book_tools::listings::Built;
+use book_tools::listings::{Built, compile_one_file, program_key};
 use book_tools::playground::{RunButton, run_buttons};
 use book_tools::process::{self, isolate_network};
 use book_tools::programs;
@@ -54,19 +52,12 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(5);
 
 /// Compiles and runs programs as the Playground does.
 pub struct Playground {
-    /// `--extern` and `-L` arguments naming exactly the listings' crates.
-    rustc_args: Vec<OsString>,
+    /// The listings' crates, offered to the programs.
+    built: Built,
     /// What `/meta/crates` answers.
     crates: Value,
-    /// Compiled programs, one file each, named by the hash of what went
-    /// into them.
+    /// Where compiled programs are kept (`listings::compile_one_file`).
     cache: PathBuf,
-    /// `rustc -vV`: a new compiler makes new programs.
-    rustc_version: String,
-    /// Held while compiling: one compilation at a time keeps a two-core
-    /// machine responsive, and a program asked for twice (the same
-    /// listing on two pages) is then compiled once.
-    compiling: Mutex<()>,
     /// The answer for each program run so far, by cache key; a program
     /// asked for while it runs waits for that run.
     answers: Mutex<HashMap<String, Arc<OnceLock<Evaluation>>>>,
@@ -77,9 +68,8 @@ pub struct Playground {
 pub fn shared() -> Arc<Playground> {
     static SHARED: OnceLock<Arc<Playground>> = OnceLock::new();
     let playground = SHARED.get_or_init(|| {
-        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let cache = scratch.join("playground-standin");
-        Arc::new(Playground::new(programs::built(), &cache).unwrap())
+        let built = programs::built();
+        Arc::new(Playground::new(built, &built.one_file_programs).unwrap())
     });
     Arc::clone(playground)
 }
@@ -167,12 +157,6 @@ impl Playground {
     /// A playground offering the crates of `built`, keeping compiled
     /// programs in `cache`.
     pub fn new(built: &Built, cache: &Path) -> Result<Playground> {
-        fs::create_dir_all(cache)
-            .with_context(|| format!("creating {}", cache.display()))?;
-        let rustc = Command::new("rustc")
-            .arg("-vV")
-            .output()
-            .context("running rustc -vV")?;
         let crates: Vec<Value> = built
             .versions
             .iter()
@@ -181,11 +165,9 @@ impl Playground {
             })
             .collect();
         Ok(Playground {
-            rustc_args: built.rustc_args(),
+            built: built.clone(),
             crates: json!({ "crates": crates }),
             cache: cache.to_owned(),
-            rustc_version: String::from_utf8_lossy(&rustc.stdout).into(),
-            compiling: Mutex::new(()),
             answers: Mutex::default(),
         })
     }
@@ -197,34 +179,7 @@ impl Playground {
         code: &str,
         edition: &str,
     ) -> Result<PathBuf, String> {
-        let binary = self.cache.join(self.key(code, edition));
-        if binary.is_file() {
-            return Ok(binary);
-        }
-        let _turn = self.compiling.lock().unwrap_or_else(|e| e.into_inner());
-        // Compiled while we waited for our turn?
-        if binary.is_file() {
-            return Ok(binary);
-        }
-        let scratch = tempfile::tempdir_in(&self.cache)
-            .map_err(|e| format!("no scratch directory: {e}"))?;
-        let (source, output) =
-            (scratch.path().join("main.rs"), scratch.path().join("main"));
-        fs::write(&source, code).map_err(|e| e.to_string())?;
-        let compiled = Command::new("rustc")
-            .arg(&source)
-            .args(["--edition", edition, "-o"])
-            .arg(&output)
-            .args(&self.rustc_args)
-            .output()
-            .map_err(|e| format!("could not run rustc: {e}"))?;
-        if !compiled.status.success() {
-            return Err(String::from_utf8_lossy(&compiled.stderr).into());
-        }
-        // Renamed into place whole, so that another test process sharing
-        // the cache never runs a half-written program.
-        fs::rename(&output, &binary).map_err(|e| e.to_string())?;
-        Ok(binary)
+        compile_one_file(&self.built, &self.cache, code, edition)
     }
 
     /// What `/evaluate.json` answers for `code` in `edition`: the answer
@@ -268,14 +223,8 @@ impl Playground {
         }
     }
 
-    /// The cache file name of a program. `DefaultHasher` is stable within
-    /// one toolchain, which is all a cache needs: the compiler's version
-    /// is part of the key anyway.
     fn key(&self, code: &str, edition: &str) -> String {
-        let mut hasher = DefaultHasher::new();
-        (code, edition, &self.rustc_args, &self.rustc_version)
-            .hash(&mut hasher);
-        format!("{:016x}", hasher.finish())
+        program_key(&self.built, code, edition)
     }
 
     /// Serves the playground on 127.0.0.1 at a port the kernel chooses,

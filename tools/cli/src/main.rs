@@ -10,6 +10,13 @@
 //! cargo book check CH [--run]    one chapter: includes, anchors, claim
 //!                                markers, links; with --run also its
 //!                                claim tests, code blocks, mdbook test
+//! cargo book check-exercise NAME [FILE]
+//!                                an exercise (`part1-join`): FILE, by
+//!                                default the reader's copy
+//!                                exercises/NAME.rs (written from the
+//!                                starter when there is none), compiled
+//!                                as the page's Run button would, run and
+//!                                held to the exercise's promise
 //! cargo book install-tools       install every tool the tests use: the
 //!                                pinned mdBook tools into .tools/, what the
 //!                                browser tests drive, actionlint, strace
@@ -31,6 +38,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
+use book_tools::exercise_promises::{self, Verdict};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
 use book_tools::{
@@ -103,6 +111,11 @@ fn run(args: Vec<String>) -> Result<()> {
             let chapter = rest.first().map(String::as_str);
             exec(mdbook_test::command(&project, &wrapper_dir, chapter)?)
         }
+        Some("check-exercise") => match rest {
+            [name] => check_exercise(&project, name, None),
+            [name, file] => check_exercise(&project, name, Some(file.into())),
+            _ => bail!("usage: cargo book check-exercise NAME [FILE]"),
+        },
         Some("install-tools") => install_tools(&project),
         Some("test") => {
             install_tools(&project)?;
@@ -154,7 +167,7 @@ fn run(args: Vec<String>) -> Result<()> {
             }
         }
         _ => bail!(
-            "usage: cargo book serve|build|test|check|outputs|mdbook-test|install-tools|assemble|variant (see README.md)"
+            "usage: cargo book serve|build|test|check|check-exercise|outputs|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),
     }
 }
@@ -199,6 +212,66 @@ fn tool_versions() -> String {
     let tools =
         pinned::ALL.map(|tool| format!("{} {}", tool.krate, tool.version));
     tools.join(", ")
+}
+
+/// `cargo book check-exercise NAME [FILE]`: the reader's version of an
+/// exercise (FILE, or `exercises/NAME.rs`, written from the starter the
+/// first time), compiled as the page's Run button would, run, and held to
+/// the promise the claim tests hold the starter and the solution to.
+fn check_exercise(
+    project: &Project,
+    name: &str,
+    file: Option<PathBuf>,
+) -> Result<()> {
+    let promise = exercise_promises::promise(name)?;
+    let file = match file {
+        Some(file) => std::path::absolute(file)?,
+        None => {
+            let (copy, new) =
+                exercise_promises::readers_copy(project, promise)?;
+            if new {
+                eprintln!(
+                    "Wrote {}: the starter, as the page shows it with its \
+                     hidden lines. Edit it, then run this command again.",
+                    shown(project, &copy)
+                );
+            }
+            copy
+        }
+    };
+    eprintln!(
+        "Building the listings' crates (the first time takes a few minutes) ..."
+    );
+    let built = book_tools::listings::build(project)?;
+    eprintln!("Compiling and running {} ...", shown(project, &file));
+    match exercise_promises::check_file(project, &built, promise, &file)? {
+        Verdict::Kept(run) => {
+            print!("{}", run.stdout);
+            eprintln!(
+                "{name}: done. Your program keeps the exercise's promise."
+            );
+            Ok(())
+        }
+        Verdict::Broken(run, broken) => {
+            eprint!("{}", run.stderr);
+            bail!("{name}: not yet. {broken}")
+        }
+        Verdict::DoesNotCompile(errors) => {
+            eprint!("{errors}");
+            bail!(
+                "{name}: {} does not compile (see above)",
+                shown(project, &file)
+            )
+        }
+    }
+}
+
+/// A path as the reader would type it: relative to the repository.
+fn shown(project: &Project, path: &std::path::Path) -> String {
+    path.strip_prefix(&project.root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// Writes the assembled program: what Run sends, ready to copy.
