@@ -85,7 +85,7 @@ fn solo_runs() -> &'static BTreeMap<&'static str, Run> {
     static RUNS: OnceLock<BTreeMap<&'static str, Run>> = OnceLock::new();
     RUNS.get_or_init(|| {
         SOLO.iter()
-            .map(|&(program, limit)| (program, measure(program, limit)))
+            .map(|&(program, limit)| (program, measure_alone(program, limit)))
             .collect()
     })
 }
@@ -106,6 +106,11 @@ pub fn heavy_work_may_start() {
 /// Runs `program` alone, in a network of its own, killing it after
 /// `limit`. Nothing is asserted: for a program expected to hang or fail.
 pub fn measure(program: &str, limit: Duration) -> Run {
+    heavy_work_may_start();
+    measure_alone(program, limit)
+}
+
+fn measure_alone(program: &str, limit: Duration) -> Run {
     let _alone = TURN
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -120,6 +125,9 @@ pub fn measure_beside_others(program: &str, limit: Duration) -> Run {
 /// Like [`measure_beside_others`], for a program compiled elsewhere (an
 /// exercise compiled as one file).
 pub fn measure_file_beside_others(program: &Path, limit: Duration) -> Run {
+    // The first program run waits for the solo runs, which then find the
+    // machine free instead of waiting for every run already under way.
+    heavy_work_may_start();
     let _shared = TURN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
     measure_file(program, limit)
 }
