@@ -86,6 +86,7 @@ pub struct JoinHandle<T> {
     state: Arc<Mutex<JoinState<T>>>,
 }
 
+// ANCHOR: completion
 /// Marks the task done and wakes its awaiter when dropped: after the
 /// output is stored, or during a panic, when there is none.
 struct Completion<T> {
@@ -135,6 +136,7 @@ where
     Waker::from(task).wake();
     handle
 }
+// ANCHOR_END: completion
 
 /// Runs `job` on a thread of its own, for work that would block the loop.
 /// The thread completes the handle, and its waker rings the doorbell.
@@ -188,11 +190,13 @@ impl Future for Sleep {
     }
 }
 
+// ANCHOR: sleep_drop
 impl Drop for Sleep {
     fn drop(&mut self) {
         self.0.cancel();
     }
 }
+// ANCHOR_END: sleep_drop
 
 /// How long the loop may sleep before the earliest timer is due, in
 /// whole milliseconds rounded up (-1: no timer, no limit). Rounding down
