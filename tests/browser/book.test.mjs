@@ -70,13 +70,20 @@ const open = (path, scheme, timeout) => openPage(browser, {
     timeout,
 });
 
+/**
+ * Tabs that have finished with a page, for the next check to take: a
+ * tab visits many pages in turn, since a new one costs Chromium a
+ * core for over a second.
+ */
+const idleTabs = [];
+
 /** The chapters, from the sidebar's table of contents: `part3-io`, ... */
 async function chaptersInSidebar() {
-    const session = await open('index.html');
+    const session = await tab('index.html');
     const links = session.page.locator('#mdbook-sidebar a[href$=".html"]');
     await links.first().waitFor();
     const hrefs = await links.evaluateAll(all => all.map(a => a.getAttribute('href')));
-    await session.close();
+    session.done();
     return hrefs.map(href => href.replace(/\.html$/, ''));
 }
 const chapters = await chaptersInSidebar();
@@ -94,9 +101,25 @@ function assertNone(page, problems) {
     assert.ok(problems.length === 0, problems.map(p => `${page}: ${p}`).join('\n'));
 }
 
+/**
+ * Opens `path` in a tab another check has finished with, if there is one.
+ * `done()` hands the tab back: a check whose page failed leaves it out,
+ * since it may be in any state.
+ */
+async function tab(path, scheme = 'light') {
+    let session = idleTabs.pop();
+    if (session) {
+        await session.visit(path, scheme);
+    } else {
+        session = await open(path, scheme);
+    }
+    session.done = () => idleTabs.push(session);
+    return session;
+}
+
 /** Opens a chapter page and waits until its Run buttons are decided. */
 async function openChapter(chapter, scheme) {
-    const session = await open(`${chapter}.html`, scheme);
+    const session = await tab(`${chapter}.html`, scheme);
     await runButtonsDecided(session.page);
     session.settled();
     return session;
@@ -123,8 +146,8 @@ describe('the book', { concurrency: 4 }, () => {
             await turnDark(session);
             await checkLook(session, chapter, 'dark', blocks);
             await checkEditButtons(session, blocks);
-            await session.close();
             assertNone(`${chapter}.html`, session.problems);
+            session.done();
         });
     }
 
@@ -134,20 +157,20 @@ describe('the book', { concurrency: 4 }, () => {
     // script in the page's head decides, before book.js, the same on
     // every page.
     it('a page opened on a dark system is dark from the start', async () => {
-        const session = await open('index.html', 'dark');
+        const session = await tab('index.html', 'dark');
         const classes = await session.page.locator('html').getAttribute('class');
         if (!classes.split(' ').includes('navy')) {
             session.problems.push(`<html class="${classes}">, not navy, on a dark system`);
         }
-        await session.close();
         assertNone('index.html (dark)', session.problems);
+        session.done();
     });
 });
 
 
 /** Searching a word only Part Three uses finds only Part Three. */
 async function checkSearch() {
-    const session = await open('index.html');
+    const session = await tab('index.html');
     const { page, problems } = session;
     await page.keyboard.press('s');
     await page.locator('#mdbook-searchbar').pressSequentially(PART_THREE_WORD);
@@ -157,8 +180,8 @@ async function checkSearch() {
     for (const href of hrefs.filter(href => !href.startsWith('part3-io.html'))) {
         problems.push(`searching ${PART_THREE_WORD} finds ${href}, not part3-io.html`);
     }
-    await session.close();
     assertNone('search', problems);
+    session.done();
 }
 
 /** print.html has every chapter, and prints without the sidebar. */

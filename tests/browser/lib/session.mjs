@@ -32,7 +32,10 @@ export function launch(executablePath) {
  * any one thing. Returns the page and what it did:
  * `problems` (console errors, page errors, requests that left the
  * machine), `posts` (each request to the Playground with the stand-in's
- * answer), and `settled()`, to call once the page has loaded.
+ * answer), `settled()`, to call once the page has loaded, and
+ * `visit(path, scheme)`, which takes the same tab to another page with
+ * all of that started afresh: a new context costs Chromium more than most
+ * of the book's pages do.
  */
 export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme = 'light', timeout = 20_000 }) {
     const context = await browser.newContext({
@@ -42,11 +45,16 @@ export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme =
     });
     context.setDefaultTimeout(timeout);
     const book = new URL(bookUrl).origin;
-    const problems = [];
-    const posts = new Map();
-    let loading = true;
+    const session = {
+        problems: [],
+        posts: new Map(),
+        loading: true,
+        settled: () => { session.loading = false; },
+        close: () => context.close(),
+    };
 
     await context.route(url => url.origin !== book, async route => {
+        const { problems, posts } = session;
         const request = route.request();
         const url = new URL(request.url());
         const what = `${request.method()} ${request.url()}`;
@@ -55,7 +63,7 @@ export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme =
             return route.abort('blockedbyclient');
         }
         // Loading a page may only ask which crates the Playground has.
-        if (loading && url.pathname !== '/meta/crates') {
+        if (session.loading && url.pathname !== '/meta/crates') {
             problems.push(`requested ${what} while loading`);
         }
         let response;
@@ -75,20 +83,28 @@ export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme =
     });
 
     const page = await context.newPage();
+    session.page = page;
     page.on('console', message => {
         if (message.type() === 'error') {
-            problems.push(`console error: ${message.text()}`);
+            session.problems.push(`console error: ${message.text()}`);
         }
     });
-    page.on('pageerror', error => problems.push(`uncaught ${error}`));
-    await page.goto(bookUrl + path);
-    return {
-        page,
-        problems,
-        posts,
-        settled: () => { loading = false; },
-        close: () => context.close(),
+    page.on('pageerror', error => session.problems.push(`uncaught ${error}`));
+    session.visit = async (path, scheme = 'light') => {
+        // What the last page kept (mdBook keeps a chosen theme and the
+        // sidebar's state) must not reach the next one.
+        await page.evaluate(() => {
+            localStorage.clear();
+            sessionStorage.clear();
+        });
+        await page.emulateMedia({ colorScheme: scheme, media: null });
+        session.problems = [];
+        session.posts = new Map();
+        session.loading = true;
+        await page.goto(bookUrl + path);
     };
+    await page.goto(bookUrl + path);
+    return session;
 }
 
 /**
