@@ -3,7 +3,7 @@ use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::task::Poll;
 
 // ANCHOR: program
 // The program: a hundred handlers, a hundred clients, one byte.
@@ -42,8 +42,19 @@ fn main() -> io::Result<()> {
             .map(|stream| spawn(counted(handle(stream))))
             .collect();
         // Each handler is polled in the turn that spawns it, finds nothing
-        // to read and waits. No timer can be due before that turn is over.
-        sleep(Duration::from_millis(100)).await;
+        // to read and waits. The main future steps aside for exactly that
+        // turn: it wakes itself and is pending once. (A sleep could end
+        // before a slow turn did, and leave the count to chance.)
+        let mut stepped_aside = false;
+        poll_fn(|cx| {
+            if stepped_aside {
+                return Poll::Ready(());
+            }
+            stepped_aside = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await;
         let before = POLLS.load(Ordering::Relaxed);
         // A blocking write of one byte into an empty send buffer: it
         // returns at once.

@@ -8,6 +8,6 @@
 //! direction. The program is `part4-every-task`'s: a hundred idle
 //! connections, one byte, and the handlers' polls counted.
 
-use listings::only_ready::{block_on, read, sleep, spawn, write_all};
+use listings::only_ready::{block_on, read, spawn, write_all};
 
 include!("hundred_idle.rs");
