@@ -56,7 +56,9 @@ impl ThreadTimer {
         ThreadTimer { shared, polls: 0 }
     }
 }
+// ANCHOR_END: timer
 
+// ANCHOR: poll
 impl Future for ThreadTimer {
     type Output = ();
 
@@ -89,7 +91,7 @@ impl Future for ThreadTimer {
         Poll::Pending
     }
 }
-// ANCHOR_END: timer
+// ANCHOR_END: poll
 
 // ANCHOR: main
 /// The waker of a task that polls the timer and then gives it away. Once

@@ -5,7 +5,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 
-// ANCHOR: program
+// ANCHOR: handlers
 // The program: a hundred handlers, a hundred clients, one byte.
 
 /// How many connections the program opens.
@@ -22,7 +22,9 @@ async fn handle(mut stream: TcpStream) -> io::Result<usize> {
     write_all(&mut stream, &buf[..n]).await?;
     Ok(n)
 }
+// ANCHOR_END: handlers
 
+// ANCHOR: program
 fn main() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     // The connections are made before the runtime starts, with blocking

@@ -207,7 +207,9 @@ fn wait_for_sockets_or_timer() -> io::Result<()> {
     } else {
         panic!("every task waits, and nothing will ever wake one");
     };
+    // ANCHOR_END: wait
 
+    // ANCHOR: poll_and_wake
     // One `pollfd` per registration: the descriptor, the events we ask
     // about, and `revents`, which the kernel fills in with what happened.
     let mut fds: Vec<libc::pollfd> = waiters
@@ -235,7 +237,7 @@ fn wait_for_sockets_or_timer() -> io::Result<()> {
     }
     Ok(())
 }
-// ANCHOR_END: wait
+// ANCHOR_END: poll_and_wake
 
 // Non-blocking IO, new in Part Three.
 
