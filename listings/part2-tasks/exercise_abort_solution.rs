@@ -54,6 +54,11 @@ struct JoinHandle<T> {
     state: Arc<Mutex<JoinState<T>>>,
 }
 
+// solution: begin
+// ANCHOR_END: exercise
+
+// ANCHOR: spawn_watching
+// solution: end
 /// Starts `future` as a task of its own, polled by the main loop.
 fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
@@ -109,6 +114,11 @@ where
     WOKEN.store(true, Ordering::SeqCst);
     JoinHandle { state }
 }
+// solution: begin
+// ANCHOR_END: spawn_watching
+
+// ANCHOR: abort
+// solution: end
 
 // starter: // ANCHOR: exercise
 impl<T> JoinHandle<T> {
@@ -150,7 +160,10 @@ impl<T> Future for JoinHandle<T> {
         }
     }
 }
-// ANCHOR_END: exercise
+// solution: begin
+// ANCHOR_END: abort
+// solution: end
+// starter: // ANCHOR_END: exercise
 
 // starter: // ANCHOR: program
 /// Downloads the file `name`, which takes `takes`, and returns its name.
