@@ -56,7 +56,9 @@ struct LimitState {
 struct Permit {
     limit: Arc<Limit>,
 }
+// ANCHOR_END: exercise
 
+// ANCHOR: permits
 impl Limit {
     fn new(max: usize) -> Arc<Limit> {
         Arc::new(Limit {
@@ -114,7 +116,7 @@ impl Drop for Permit {
         }
     }
 }
-// ANCHOR_END: exercise
+// ANCHOR_END: permits
 
 // The program: the server and five clients, all tasks on this thread.
 
@@ -152,6 +154,9 @@ async fn serve(listener: Async<TcpListener>, limit: Arc<Limit>) {
     }
 }
 
+// ANCHOR_END: program
+
+// ANCHOR: connections
 /// Serves connection `n`: a fifth of a second of work, then a line that
 /// says how many permits were out at the time, and the end.
 async fn handle(
@@ -182,4 +187,4 @@ async fn client(address: SocketAddr) -> io::Result<()> {
     print!("{}", String::from_utf8_lossy(&reply));
     Ok(())
 }
-// ANCHOR_END: program
+// ANCHOR_END: connections
