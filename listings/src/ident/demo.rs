@@ -54,6 +54,9 @@ pub fn main() -> io::Result<()> {
     })
 }
 
+// ANCHOR_END: main
+
+// ANCHOR: query_the_server
 /// Connects to the ident server, sends each query in turn and returns
 /// the replies, or what happened instead of one.
 async fn ask(stream: &Async<TcpStream>, queries: &[String]) -> Vec<String> {
@@ -85,7 +88,7 @@ fn connect() -> Async<TcpStream> {
         .expect("the server listens");
     Async::new(stream).expect("could not register")
 }
-// ANCHOR_END: main
+// ANCHOR_END: query_the_server
 
 // ANCHOR: clients
 /// Asks, on one connection, about that very connection, about a port

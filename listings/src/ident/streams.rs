@@ -268,6 +268,9 @@ impl<R> Lines<R> {
     }
 }
 
+// ANCHOR_END: lines
+
+// ANCHOR: next_line
 impl<R: AsyncRead + Unpin> Stream for Lines<R> {
     type Item = io::Result<Vec<u8>>;
 
@@ -324,4 +327,4 @@ impl<R: AsyncRead + Unpin> Stream for Lines<R> {
         }
     }
 }
-// ANCHOR_END: lines
+// ANCHOR_END: next_line
