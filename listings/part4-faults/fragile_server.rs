@@ -85,6 +85,9 @@ async fn watch_signals() {
     }
 }
 
+// ANCHOR_END: signals
+
+// ANCHOR: report
 /// Connections accepted, served to the end, and ended by an error.
 static ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static SERVED: AtomicU64 = AtomicU64::new(0);
@@ -98,7 +101,7 @@ fn report(state: &str) {
         FAILED.load(Ordering::SeqCst),
     );
 }
-// ANCHOR_END: signals
+// ANCHOR_END: report
 
 // ANCHOR: server
 /// Accepts connections until the program ends, each served by a task.
