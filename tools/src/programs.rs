@@ -119,15 +119,17 @@ fn measure_alone(program: &str, limit: Duration) -> Run {
 
 /// Like [`measure`], but beside other programs that allow company.
 pub fn measure_beside_others(program: &str, limit: Duration) -> Run {
+    // The first program run waits for the solo runs, which then find the
+    // machine free instead of waiting for every run already under way.
+    // (Not in `measure_file_beside_others`: `cargo book check-exercise`
+    // runs a reader's file through it, and must not run the solo ones.)
+    heavy_work_may_start();
     measure_file_beside_others(built().program(program), limit)
 }
 
 /// Like [`measure_beside_others`], for a program compiled elsewhere (an
 /// exercise compiled as one file).
 pub fn measure_file_beside_others(program: &Path, limit: Duration) -> Run {
-    // The first program run waits for the solo runs, which then find the
-    // machine free instead of waiting for every run already under way.
-    heavy_work_may_start();
     let _shared = TURN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
     measure_file(program, limit)
 }
