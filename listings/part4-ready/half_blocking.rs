@@ -54,7 +54,7 @@ async fn serve(mut stream: TcpStream, n: usize) -> io::Result<()> {
     }
     write_all(&mut stream, format!("end {n}\n").as_bytes()).await
 }
+// ANCHOR_END: program
 
 // Part Three's server of ten connections, and its clients.
 include!("../part3-io/ten_clients.rs");
-// ANCHOR_END: program

@@ -84,7 +84,9 @@ impl Epoll {
         }
         Ok(())
     }
+    // ANCHOR_END: epoll
 
+    // ANCHOR: epoll_wait
     /// Takes the ready entries off the ready list, waiting up to `timeout`
     /// milliseconds for the first one (0: just look). Returns the token
     /// and the events of each.
@@ -112,7 +114,7 @@ impl Epoll {
             .collect())
     }
 }
-// ANCHOR_END: epoll
+// ANCHOR_END: epoll_wait
 
 // ANCHOR: modify
 impl Epoll {

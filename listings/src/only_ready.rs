@@ -262,7 +262,9 @@ fn wait_for_events() -> io::Result<()> {
     if ready < 0 {
         return Err(io::Error::last_os_error());
     }
+    // ANCHOR_END: wait
 
+    // ANCHOR: wake_the_ready
     let mut to_wake = Vec::new();
     {
         let mut io_waiters = IO_WAITERS.lock().unwrap();
@@ -292,7 +294,7 @@ fn wait_for_events() -> io::Result<()> {
     }
     Ok(())
 }
-// ANCHOR_END: wait
+// ANCHOR_END: wake_the_ready
 
 // ANCHOR: block_on
 /// "The future passed to `block_on` was woken."

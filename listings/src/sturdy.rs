@@ -41,7 +41,6 @@ use std::time::{Duration, Instant};
 
 // Tasks and the ready queue.
 
-// ANCHOR: task
 /// A spawned task. It is shared, through an `Arc`, by the ready queue and
 /// by every waker made from it: waking a task queues it.
 struct Task {
@@ -68,7 +67,6 @@ impl Wake for Task {
         }
     }
 }
-// ANCHOR_END: task
 
 /// What a task, or a blocking job, shares with its `JoinHandle`.
 struct JoinState<T> {
@@ -215,7 +213,6 @@ fn milliseconds_to_next_timer() -> libc::c_int {
 
 // The doorbell: how another thread wakes the loop.
 
-// ANCHOR: doorbell
 /// A descriptor in the loop's interest list that any thread can make
 /// readable. For an `eventfd` both ends are the same descriptor.
 struct Doorbell {
@@ -297,11 +294,9 @@ fn doorbell_fds() -> io::Result<(OwnedFd, OwnedFd)> {
     set_nonblocking(writer.as_raw_fd())?;
     Ok((reader, writer))
 }
-// ANCHOR_END: doorbell
 
 // The reactor: sockets registered with `epoll`, found again by token.
 
-// ANCHOR: registry
 /// What the loop knows about one registered socket, for each direction:
 /// whether it can be read (written) without blocking, and who waits to.
 struct Readiness {
@@ -465,7 +460,6 @@ impl Reactor {
         registry.free.push(token);
     }
 }
-// ANCHOR_END: registry
 
 // ANCHOR: wait
 /// How many events one `epoll_wait` may return; more wait for the next.
@@ -505,7 +499,9 @@ fn wait_for_events(events: &mut Vec<libc::epoll_event>) -> io::Result<()> {
     }
     // SAFETY: the kernel initialised the first `count` events.
     unsafe { events.set_len(count as usize) };
+    // ANCHOR_END: wait
 
+    // ANCHOR: wake_the_ready
     let mut to_wake = Vec::new();
     {
         let registry = reactor().registry.lock().unwrap();
@@ -541,7 +537,7 @@ fn wait_for_events(events: &mut Vec<libc::epoll_event>) -> io::Result<()> {
     }
     Ok(())
 }
-// ANCHOR_END: wait
+// ANCHOR_END: wake_the_ready
 
 // ANCHOR: block_on
 /// "The future passed to `block_on` was woken."
@@ -636,7 +632,6 @@ mod budget {
 }
 // ANCHOR_END: budget
 
-// ANCHOR: async_io
 /// A socket (or any descriptor) in non-blocking mode, registered with the
 /// loop for as long as it lives.
 pub struct Async<T: AsRawFd> {
@@ -720,9 +715,7 @@ fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     }
     Ok(())
 }
-// ANCHOR_END: async_io
 
-// ANCHOR: sockets
 impl Async<TcpListener> {
     pub fn bind(address: &str) -> io::Result<Async<TcpListener>> {
         Async::new(TcpListener::bind(address)?)
@@ -761,7 +754,6 @@ impl Async<TcpStream> {
         Ok(())
     }
 }
-// ANCHOR_END: sockets
 
 // The program: a server that sends each client as many bytes as it asks
 // for, until a signal tells it to stop.

@@ -26,16 +26,6 @@ pub const MAX_WORDS: usize = 4_500;
 /// The most lines a code block may show.
 pub const MAX_VISIBLE_LINES: usize = 60;
 
-/// The chapters whose longest blocks are still being split, with how many
-/// blocks over [`MAX_VISIBLE_LINES`] each may keep until then. The count
-/// only goes down: a chapter with more is an error at each long block, and
-/// a chapter with fewer is an error until its count here is lowered.
-pub const LONG_BLOCKS_LEFT: [(&str, usize); 3] = [
-    ("part4-epoll.md", 3),
-    ("part4-faults.md", 5),
-    ("part4-ready.md", 4),
-];
-
 /// Phrases about the test suite, which have no place in a reader's text
 /// (compared without regard to case).
 pub const TEST_SUITE_TALK: [&str; 7] = [
@@ -174,37 +164,19 @@ pub fn check_chapter(
             ),
         ));
     }
-    let long: Vec<(usize, usize)> = blocks
+    let long = blocks
         .iter()
         .filter(|b| b.chapter == chapter)
         .map(|b| (b.block.line, visible_lines(b)))
-        .filter(|&(_, shown)| shown > MAX_VISIBLE_LINES)
-        .collect();
-    let left = LONG_BLOCKS_LEFT
-        .iter()
-        .find(|(name, _)| Path::new(name) == chapter)
-        .map_or(0, |&(_, left)| left);
-    if long.len() > left {
-        for (line, shown) in &long {
-            problems.push(Problem::new(
-                file.clone(),
-                *line,
-                format!(
-                    "a code block showing {shown} lines, more than \
-                     {MAX_VISIBLE_LINES}: split its anchor, or hide what \
-                     it does not discuss"
-                ),
-            ));
-        }
-    } else if long.len() < left {
+        .filter(|&(_, shown)| shown > MAX_VISIBLE_LINES);
+    for (line, shown) in long {
         problems.push(Problem::new(
             file.clone(),
-            1,
+            line,
             format!(
-                "{} blocks over {MAX_VISIBLE_LINES} lines are left, not \
-                 {left}: lower its count in LONG_BLOCKS_LEFT \
-                 (tools/src/reading.rs)",
-                long.len()
+                "a code block showing {shown} lines, more than \
+                 {MAX_VISIBLE_LINES}: split its anchor, or hide what it \
+                 does not discuss"
             ),
         ));
     }
