@@ -100,6 +100,10 @@ fn browser_run() -> &'static BrowserRun {
             .env("CHROMIUM", &tools.chromium)
             .env("SCREENSHOT_DIR", &screenshots)
             .env("RESULTS_FILE", &results)
+            .env(
+                "ACCESSIBILITY_CACHE",
+                scratch.parent().unwrap().join("axe-clean-pages.json"),
+            )
             .env("BOOK_EDITION", &edition)
             .env("PLAYGROUND_URL_BUDGET", PLAYGROUND_URL_BUDGET.to_string())
             .env(

@@ -16,6 +16,8 @@
 //                              for the Rust side to compare
 //   BOOK_EDITION, PLAYGROUND_URL_BUDGET, GIT_REPOSITORY_URL
 //                              what book.toml and the build promise
+//   ACCESSIBILITY_CACHE        which pages axe-core found clean, kept
+//                              from run to run (not read under CI)
 //
 // Every failure names the page and the listing or element.
 
@@ -25,6 +27,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 
+import { accessibilityProblems, cleanPages } from './lib/accessibility.mjs';
 import { nameOf, readBlocks } from './lib/blocks.mjs';
 import { foldedSolutions, highlightedChanges, playgroundLinks, runButtonsMatchFigures } from './lib/figures.mjs';
 import { programText, withoutFinalNewline } from './lib/listings.mjs';
@@ -62,6 +65,11 @@ const PRINT_PAGE_TIMEOUT = 90_000;
 const PART_THREE_WORD = 'getaddrinfo';
 
 const browser = await launch(env('CHROMIUM'));
+const accessibility = cleanPages({
+    file: env('ACCESSIBILITY_CACHE'),
+    browserVersion: browser.version(),
+    reuse: !process.env.CI,
+});
 const open = (path, scheme, timeout) => openPage(browser, {
     bookUrl: book.url,
     playgroundUrl: book.playground,
@@ -93,6 +101,10 @@ const outputs = [];
 
 after(async () => {
     writeFileSync(env('RESULTS_FILE'), JSON.stringify({ outputs }, null, 2));
+    accessibility.save();
+    const { checked, unchanged } = accessibility.counts;
+    console.log(`axe-core checked ${checked} page views; ${unchanged} more were `
+        + 'unchanged since they were last found clean, and were not checked again');
     await browser.close();
 });
 
@@ -140,11 +152,12 @@ describe('the book', { concurrency: 4 }, () => {
         it(`${chapter}: its look in light and dark mode, links, programs and Edit buttons`, async () => {
             const session = await openChapter(chapter, 'light');
             const blocks = await readBlocks(session.page);
-            await checkLook(session, chapter, 'light', blocks);
+            const html = await (await fetch(`${book.url}${chapter}.html`)).text();
+            await checkLook(session, chapter, 'light', blocks, html);
             await checkLinks(session, chapter, blocks);
             await checkPrograms(session, chapter, blocks);
             await turnDark(session);
-            await checkLook(session, chapter, 'dark', blocks);
+            await checkLook(session, chapter, 'dark', blocks, html);
             await checkEditButtons(session, blocks);
             assertNone(`${chapter}.html`, session.problems);
             session.done();
@@ -152,6 +165,8 @@ describe('the book', { concurrency: 4 }, () => {
     }
 
     it(`search for ${PART_THREE_WORD} leads to Part Three`, checkSearch);
+
+    it('axe-core sees a theme that fails WCAG 2 AA', checkAxeSeesBadContrast);
 
     // A page opened on a dark system is dark from its first paint: the
     // script in the page's head decides, before book.js, the same on
@@ -182,6 +197,22 @@ async function checkSearch() {
     }
     assertNone('search', problems);
     session.done();
+}
+
+/**
+ * The accessibility check is awake: greyed text, the mistake a theme
+ * most easily makes (the captions were #aaa on white once), fails it.
+ */
+async function checkAxeSeesBadContrast() {
+    const session = await tab('index.html');
+    const { page } = session;
+    await page.addStyleTag({ content: 'main p { color: #aaa !important; }' });
+    const problems = await accessibilityProblems(page, 'light');
+    assert.ok(
+        problems.some(problem => problem.includes('color-contrast')),
+        `#aaa text on white passed axe-core's check:\n${problems.join('\n')}`,
+    );
+    await session.close();
 }
 
 /** print.html has every chapter, and prints without the sidebar. */
@@ -223,15 +254,16 @@ async function turnDark({ page, problems }) {
 
 /**
  * The page follows the system's colour scheme, highlights changed lines
- * visibly, and is photographed for a person to look at.
+ * visibly, meets WCAG 2 AA, and is photographed for a person to look at.
  */
-async function checkLook({ page, problems }, chapter, scheme, blocks) {
+async function checkLook({ page, problems }, chapter, scheme, blocks, html) {
     const theme = scheme === 'dark' ? 'navy' : 'light';
     const classes = await page.locator('html').getAttribute('class');
     if (!classes.split(' ').includes(theme)) {
         problems.push(`<html class="${classes}">, not ${theme}, on a ${scheme} system`);
     }
     problems.push(...await highlightedChanges(page, blocks, book));
+    problems.push(...await accessibility.check(page, theme, html));
     // The first screen, unless whole pages are asked for: a whole chapter
     // is tens of thousands of pixels tall, and photographing every page
     // whole takes a fifth of the browser's time. JPEG: Chromium encodes

@@ -4,11 +4,12 @@
 //!
 //! - Chromium: `$CHROMIUM`, or Debian's `chromium` package.
 //! - Node.js, as recent as Playwright asks for, from PATH.
-//! - `playwright-core`, pinned to an exact version in
-//!   `tests/browser/package.json` and locked in its `package-lock.json`,
-//!   installed with `npm ci` into `tests/browser/node_modules`. Unlike the
-//!   `playwright` package it never downloads a browser of its own: it
-//!   drives the Chromium it is given.
+//! - `playwright-core`, and `axe-core` for each page's accessibility,
+//!   pinned to exact versions in `tests/browser/package.json` and locked
+//!   in its `package-lock.json`, installed with `npm ci` into
+//!   `tests/browser/node_modules`. Unlike the `playwright` package,
+//!   playwright-core never downloads a browser of its own: it drives the
+//!   Chromium it is given.
 //!
 //! `cargo book install-tools` installs a missing program with apt-get
 //! when it runs as root on a Debian-like system (CI, containers); anywhere
@@ -66,7 +67,7 @@ pub fn ensure_installed(project: &Project) -> Result<Browser> {
             .map(|node| node.path))
     })?;
 
-    ensure_playwright(&tests_dir)?;
+    ensure_packages(&tests_dir)?;
     Ok(Browser {
         chromium,
         node,
@@ -160,20 +161,32 @@ fn required_node_major(tests_dir: &Path) -> Result<u32> {
         })
 }
 
-/// Installs playwright-core unless the pinned version is already there.
-fn ensure_playwright(tests_dir: &Path) -> Result<()> {
-    let pinned =
-        pinned_playwright(&read_json(&tests_dir.join("package.json"))?)?;
-    let installed = tests_dir.join("node_modules/playwright-core/package.json");
-    let installed_version = read_json(&installed)
-        .ok()
-        .and_then(|package| package["version"].as_str().map(str::to_owned));
-    if installed_version.as_deref() == Some(pinned.as_str()) {
+/// Installs the packages of `package.json` (playwright-core, and
+/// axe-core, which checks each page's accessibility) unless each is there
+/// already at its pinned version.
+fn ensure_packages(tests_dir: &Path) -> Result<()> {
+    let pinned = pinned_packages(&read_json(&tests_dir.join("package.json"))?)?;
+    let installed = |name: &str| {
+        let file = tests_dir
+            .join("node_modules")
+            .join(name)
+            .join("package.json");
+        read_json(&file)
+            .ok()
+            .and_then(|package| package["version"].as_str().map(str::to_owned))
+    };
+    let missing: Vec<String> = pinned
+        .iter()
+        .filter(|(name, version)| installed(name).as_deref() != Some(version))
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    install::may_install(&format!("playwright-core {pinned}"))?;
+    let missing = missing.join(", ");
+    install::may_install(&missing)?;
     say(&format!(
-        "installing playwright-core {pinned} into {}/node_modules (npm ci)",
+        "installing {missing} into {}/node_modules (npm ci)",
         tests_dir.display()
     ));
     // `npm ci` installs exactly what package-lock.json says, and fails if
@@ -191,16 +204,28 @@ fn ensure_playwright(tests_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The exact version package.json pins playwright-core to.
-fn pinned_playwright(package: &Value) -> Result<String> {
-    let version = package["dependencies"]["playwright-core"]
-        .as_str()
-        .context("package.json has no playwright-core dependency")?;
-    // A range (`^1.65.1`) would let a new release change the tests.
-    if !version.split('.').all(|n| n.parse::<u32>().is_ok()) {
-        bail!("package.json must pin playwright-core exactly, not {version:?}");
-    }
-    Ok(version.to_owned())
+/// Each dependency of package.json with the exact version it is pinned to.
+fn pinned_packages(package: &Value) -> Result<Vec<(String, String)>> {
+    let dependencies = package["dependencies"]
+        .as_object()
+        .context("package.json has no dependencies")?;
+    anyhow::ensure!(
+        dependencies.contains_key("playwright-core"),
+        "package.json has no playwright-core dependency"
+    );
+    dependencies
+        .iter()
+        .map(|(name, version)| {
+            let version = version.as_str().unwrap_or_default();
+            // A range (`^1.65.1`) would let a new release change the tests.
+            if version.is_empty()
+                || !version.split('.').all(|n| n.parse::<u32>().is_ok())
+            {
+                bail!("package.json must pin {name} exactly, not {version:?}");
+            }
+            Ok((name.clone(), version.to_owned()))
+        })
+        .collect()
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -280,19 +305,33 @@ mod tests {
     }
 
     #[test]
-    fn playwright_must_be_pinned_exactly() {
-        let package =
-            |version| json!({ "dependencies": { "playwright-core": version } });
-        assert_eq!(pinned_playwright(&package("1.65.1")).unwrap(), "1.65.1");
-        assert!(pinned_playwright(&package("^1.65.1")).is_err());
-        assert!(pinned_playwright(&package("latest")).is_err());
+    fn every_package_must_be_pinned_exactly() {
+        let package = |axe| {
+            json!({ "dependencies": {
+                "axe-core": axe,
+                "playwright-core": "1.65.1",
+            } })
+        };
+        assert_eq!(
+            pinned_packages(&package("4.14.1")).unwrap(),
+            [
+                ("axe-core".to_owned(), "4.14.1".to_owned()),
+                ("playwright-core".to_owned(), "1.65.1".to_owned()),
+            ]
+        );
+        for loose in ["^4.14.1", "latest", ""] {
+            let error = pinned_packages(&package(loose)).unwrap_err();
+            assert!(error.to_string().contains("pin axe-core exactly"));
+        }
+        let no_playwright = json!({ "dependencies": { "axe-core": "4.14.1" } });
+        assert!(pinned_packages(&no_playwright).is_err());
     }
 
     #[test]
     fn the_project_pins_playwright_and_names_its_node() {
         let dir = crate::programs::project().root.join(TESTS_DIR);
         let package = read_json(&dir.join("package.json")).unwrap();
-        pinned_playwright(&package).unwrap();
+        pinned_packages(&package).unwrap();
         assert!(required_node_major(&dir).unwrap() >= 18);
     }
 }
