@@ -269,6 +269,29 @@ mod tests {
     }
 
     #[test]
+    fn a_block_showing_more_than_the_limit_is_reported_at_its_fence() {
+        let block = |line, shown: usize, hidden: usize| RenderedBlock {
+            chapter: "c.md".into(),
+            block: crate::markdown::CodeBlock {
+                line,
+                info: "rust".into(),
+                code: "let x = 1;\n".repeat(shown)
+                    + &"# hidden();\n".repeat(hidden),
+            },
+        };
+        let blocks = [
+            block(5, MAX_VISIBLE_LINES, 200),
+            block(40, MAX_VISIBLE_LINES + 1, 0),
+        ];
+        let problems = check_chapter(Path::new("c.md"), "# C\n", &blocks);
+        let found: Vec<String> =
+            problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("src/c.md:40:"), "{found:?}");
+        assert!(found[0].contains("showing 61 lines"), "{found:?}");
+    }
+
+    #[test]
     fn a_long_main_path_is_reported() {
         let long = format!("# Long\n\n{}\n", "word ".repeat(MAX_WORDS));
         let problems = check_chapter(Path::new("b.md"), &long, &[]);

@@ -9,8 +9,9 @@
 //
 // A check takes seconds of a core on a long page. A page whose HTML (which
 // names every stylesheet and script by a hash of its contents), colour
-// scheme, browser and axe-core are all as they were at its last clean
-// check is not checked again, except under CI; the suite says how many.
+// scheme, browser, axe-core and rules are all as they were at its last
+// clean check is not checked again, except under CI; the suite says how
+// many.
 
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ export function cleanPages({ file, browserVersion, reuse }) {
     const clean = {};
     const counts = { checked: 0, unchanged: 0 };
     const keyOf = (html, scheme) => createHash('sha256')
-        .update(`${browserVersion}\n${AXE_VERSION}\n${scheme}\n`)
+        .update(`${browserVersion}\n${AXE_VERSION}\n${WCAG_AA}\n${scheme}\n`)
         .update(html)
         .digest('hex');
     return {
