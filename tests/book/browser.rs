@@ -8,8 +8,10 @@
 //! Chromium is driven by Playwright from Node.js
 //! (`tests/browser/book.test.mjs`), against the built book served on
 //! loopback. Requests to play.rust-lang.org go to a stand-in that really
-//! compiles and runs what a page posts (`tests/book/support/playground_standin.rs`);
-//! every other request leaving the machine is refused and reported. What
+//! compiles and runs what a page posts (`tools/playground/`); the pages'
+//! own Run buttons for the programs the Playground cannot run post to the
+//! same local Playground as `cargo book serve` offers it, guarded; every
+//! other request leaving the machine is refused and reported. What
 //! the browser saw comes back as JSON, and the output checks are made here.
 //!
 //! The tools come from `cargo book install-tools` (`book_tools::browser`);
@@ -30,8 +32,10 @@ use book_tools::programs::{self, project};
 use serde_json::Value;
 use tower_http::services::ServeDir;
 
+use book_playground::Guard;
+
 use crate::support::built_book::built_book;
-use crate::support::playground_standin;
+use crate::support::{local_run, playground_standin};
 
 use book_tools::promised_output;
 
@@ -48,6 +52,8 @@ struct BrowserRun {
     /// How long the run of each listing that the stand-in answered with
     /// waited for a core, by listing file.
     waited: HashMap<String, Duration>,
+    /// How many requests the local Playground refused.
+    local_refused: usize,
 }
 
 /// Builds and serves the book, starts the Playground stand-in, and runs
@@ -70,10 +76,27 @@ fn browser_run() -> &'static BrowserRun {
         let tools = browser::ensure_installed(&project).unwrap();
 
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let standin = runtime
-            .block_on(playground_standin::shared().serve())
-            .unwrap();
+        let _entered = runtime.enter();
+        let standin = book_playground::serve(
+            playground_standin::shared(),
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+            Guard::Open,
+        )
+        .unwrap();
         let book_url = runtime.block_on(serve(html.clone()));
+        // The pages' own Run buttons for the programs the Playground
+        // cannot run, guarded as `cargo book serve` guards them: only the
+        // book's origin, with the token its pages carry.
+        let local_run = local_run::place();
+        let local = book_playground::serve(
+            playground_standin::this_machine(),
+            local_run.listener(),
+            Guard::BookOnly {
+                origins: vec![book_url.trim_end_matches('/').to_owned()],
+                token: local_run.token.clone(),
+            },
+        )
+        .unwrap();
 
         let screenshots = scratch.parent().unwrap().join("browser-screenshots");
         let _ = fs::remove_dir_all(&screenshots);
@@ -94,6 +117,7 @@ fn browser_run() -> &'static BrowserRun {
             .args(["--test-reporter=spec", "book.test.mjs"])
             .env("BOOK_URL", &book_url)
             .env("PLAYGROUND_URL", standin.url())
+            .env("LOCAL_RUN_URL", local.url())
             .env("RUN_BUTTONS_ANSWERED", &answered)
             .env("PROJECT_ROOT", &project.root)
             .env("PROGRAMS_DIR", &programs)
@@ -136,6 +160,7 @@ fn browser_run() -> &'static BrowserRun {
             node,
             results,
             waited,
+            local_refused: local.refused(),
         }
     })
 }
@@ -217,6 +242,29 @@ fn every_run_prints_the_output_its_chapter_shows() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A page of another origin cannot have a program run on the reader's
+/// machine, even with the book's token: the browser does not let it read
+/// an answer, and the local Playground refuses what it sends without
+/// running it.
+#[test]
+fn a_page_of_another_origin_cannot_run_programs_locally() {
+    let run = browser_run();
+    let attempt = &run.results["foreignLocalRun"];
+    assert!(
+        attempt["shown"]
+            .as_str()
+            .is_some_and(|shown| shown.contains("did not answer")),
+        "the foreign page's Run button showed {attempt}:\n{}",
+        report(&run.node)
+    );
+    assert!(
+        attempt["sent"].as_bool() == Some(true) && run.local_refused >= 1,
+        "the local Playground refused {} requests; the browser reported \
+         {attempt}",
+        run.local_refused
+    );
 }
 
 /// The sample output of a listing, `listings/<part>/<stem>.rs`.

@@ -3,6 +3,9 @@
 // book and a Playground stand-in and says where they are:
 //
 //   BOOK_URL, PLAYGROUND_URL   the two servers (http://127.0.0.1:PORT/)
+//   LOCAL_RUN_URL              the local Playground the pages run the
+//                              programs the Playground cannot run on, as
+//                              `cargo book serve` offers it
 //   RUN_BUTTONS_ANSWERED       a file that appears once the stand-in has
 //                              run every program a Run button posts
 //   PROJECT_ROOT               the repository, for the chapters' sources
@@ -41,6 +44,7 @@ const env = name => {
 const book = {
     url: env('BOOK_URL'),
     playground: env('PLAYGROUND_URL'),
+    localRun: env('LOCAL_RUN_URL'),
     root: env('PROJECT_ROOT'),
     programs: env('PROGRAMS_DIR'),
     edition: env('BOOK_EDITION'),
@@ -73,6 +77,7 @@ const accessibility = cleanPages({
 const open = (path, scheme, timeout) => openPage(browser, {
     bookUrl: book.url,
     playgroundUrl: book.playground,
+    localRunUrl: book.localRun,
     path,
     scheme,
     timeout,
@@ -99,8 +104,11 @@ const chapters = await chaptersInSidebar();
 /** What the Rust side compares: each run's output with the chapter's. */
 const outputs = [];
 
+/** What a page of another origin got from the local Playground. */
+let foreignLocalRun = null;
+
 after(async () => {
-    writeFileSync(env('RESULTS_FILE'), JSON.stringify({ outputs }, null, 2));
+    writeFileSync(env('RESULTS_FILE'), JSON.stringify({ outputs, foreignLocalRun }, null, 2));
     accessibility.save();
     const { checked, unchanged } = accessibility.counts;
     console.log(`axe-core checked ${checked} page views; ${unchanged} more were `
@@ -167,6 +175,8 @@ describe('the book', { concurrency: 4 }, () => {
     it(`search for ${PART_THREE_WORD} leads to Part Three`, checkSearch);
 
     it('axe-core sees a theme that fails WCAG 2 AA', checkAxeSeesBadContrast);
+
+    it('a page of another origin cannot run a program on the local Playground', checkForeignLocalRun);
 
     // A page opened on a dark system is dark from its first paint: the
     // script in the page's head decides, before book.js, the same on
@@ -375,10 +385,53 @@ function checkRun({ block, body, answer, output }) {
     } else if (answer.error !== null) {
         problems.push(`${name}: the program failed on the Playground stand-in:\n${answer.result}`);
     }
-    if (output.startsWith('Playground Communication')) {
+    if (output.startsWith('Playground Communication') || output.startsWith('The local Playground')) {
         problems.push(`${name}: ${output}`);
     }
     return problems;
+}
+
+/**
+ * The same book from another origin (localhost instead of 127.0.0.1, as
+ * if another site had copied the page, token and all): its Run button
+ * for a program the Playground cannot run gets no answer, as the browser
+ * keeps it from the page; and a request that needs no permission to be
+ * sent (`no-cors`, plain text) is sent, for the local Playground to
+ * refuse (the Rust side counts the refusal).
+ */
+async function checkForeignLocalRun() {
+    const foreign = book.url.replace('//127.0.0.1:', '//localhost:');
+    const session = await openPage(browser, {
+        bookUrl: foreign,
+        playgroundUrl: book.playground,
+        localRunUrl: book.localRun,
+        path: 'introduction.html',
+    });
+    try {
+        const { page } = session;
+        const pre = page.locator('figure.listing[data-runs-locally] > pre').first();
+        await pre.hover({ position: { x: 8, y: 8 } });
+        await pre.locator('button.local-run-button').click();
+        const result = pre.locator('code.result');
+        await page.waitForFunction(
+            code => !code.textContent.startsWith('Running'),
+            await result.elementHandle(),
+            { timeout: 30_000 },
+        );
+        const sent = await page.evaluate(async url => {
+            const program = 'fn main() { println!("from another site") }';
+            await fetch(`${url}/evaluate.json`, {
+                method: 'POST',
+                mode: 'no-cors',
+                headers: { 'Content-Type': 'text/plain' },
+                body: JSON.stringify({ code: program, edition: '2024' }),
+            });
+            return true;
+        }, book.localRun);
+        foreignLocalRun = { shown: await result.innerText(), sent };
+    } finally {
+        await session.close();
+    }
 }
 
 /** Every footnote reference leads to a footnote on the page. */

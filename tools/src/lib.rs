@@ -34,6 +34,6 @@ pub mod strace;
 // always used (`book_tools::assemble`, `crate::project`): they live in
 // `book-preprocessor` so that mdBook compiles no more than it runs.
 pub use book_preprocessor::{
-    assemble, figures, includes, markdown, preprocessor, project,
+    assemble, figures, includes, local_run, markdown, preprocessor, project,
 };
 pub use project::{Problem, Project};

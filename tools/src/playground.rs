@@ -6,6 +6,11 @@
 //! with the edition named by its `editionNNNN` class. A `should_panic`
 //! block (an exercise's starter that stops at a `todo!()`) keeps its
 //! button, and the program it sends must panic.
+//!
+//! A book served by `cargo book serve` has Run buttons of its own too, for
+//! the programs the Playground cannot run: their figures carry
+//! `data-runs-locally` (the program's bin), and `theme/local-run.js` posts
+//! them to the local Playground, in the same way.
 
 use std::fs;
 use std::path::Path;
@@ -27,16 +32,25 @@ pub struct RunButton {
     /// The listing's file, `listings/<part>/<stem>.rs`, for a block in a
     /// listing figure (its `data-file`).
     pub listing: Option<String>,
+    /// For a program the Playground cannot run, which runs on the reader's
+    /// machine instead: its bin (`cargo run -p listings --bin BIN`).
+    pub runs_locally: Option<String>,
 }
 
 pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
     let html = fs::read_to_string(page)
         .with_context(|| format!("reading {}", page.display()))?;
     let html = Html::parse_document(&html);
-    let runnable = Selector::parse("pre.playground > code").unwrap();
+    let runnable = Selector::parse(
+        "pre.playground > code, figure[data-runs-locally] > pre > code",
+    )
+    .unwrap();
     let buttons = html
         .select(&runnable)
-        .filter(|code| !code.value().classes().any(|class| class == "no_run"))
+        .filter(|code| {
+            !code.value().classes().any(|class| class == "no_run")
+                || runs_locally(*code).is_some()
+        })
         .enumerate()
         .map(|(i, code)| RunButton {
             index: i + 1,
@@ -53,9 +67,16 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
             listing: figure_of(code)
                 .and_then(|figure| figure.value().attr("data-file"))
                 .map(str::to_owned),
+            runs_locally: runs_locally(code),
         })
         .collect();
     Ok(buttons)
+}
+
+/// The bin of a block that runs on the reader's machine.
+fn runs_locally(code: ElementRef) -> Option<String> {
+    let figure = figure_of(code)?;
+    figure.value().attr("data-runs-locally").map(str::to_owned)
 }
 
 /// The whole program a listing's script puts back into `code` when the
@@ -109,6 +130,23 @@ mod tests {
         assert!(!buttons[0].should_panic);
         assert!(buttons[1].should_panic);
         assert_eq!(buttons[0].listing, None);
+    }
+
+    #[test]
+    fn a_program_run_locally_has_a_button_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("p.html");
+        fs::write(
+            &page,
+            r#"<figure class="listing" data-file="listings/p/many.rs" data-runs-locally="p-many"><pre><code class="language-rust noplayground edition2024">fn main() {}</code></pre></figure>
+<figure class="listing" data-file="listings/p/slow.rs" data-runs-locally="p-slow"><pre class="playground"><code class="language-rust no_run edition2024">fn main() {}</code></pre></figure>
+<figure class="listing" data-file="listings/p/server.rs"><pre class="playground"><code class="language-rust no_run edition2024">fn main() {}</code></pre></figure>"#,
+        )
+        .unwrap();
+        let buttons = run_buttons(&page).unwrap();
+        let bins: Vec<_> =
+            buttons.iter().map(|b| b.runs_locally.as_deref()).collect();
+        assert_eq!(bins, [Some("p-many"), Some("p-slow")]);
     }
 
     #[test]

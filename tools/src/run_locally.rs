@@ -5,13 +5,12 @@
 //! block keeps its Run button (an exercise's starter that stops at a
 //! `todo!()`), unless it is `noplayground` too.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::includes::includes_in;
+pub use crate::local_run::bins_by_source;
 use crate::markdown::code_blocks;
 use crate::project::normalize;
 use crate::{Problem, Project};
@@ -51,32 +50,11 @@ pub fn check(project: &Project) -> Result<Vec<Problem>> {
     Ok(problems)
 }
 
-/// Each program's source file (absolute) and its bin name.
-pub(crate) fn bins_by_source(
-    project: &Project,
-) -> Result<BTreeMap<PathBuf, String>> {
-    let manifest_path = project.root.join("listings/Cargo.toml");
-    let manifest: toml::Table = fs::read_to_string(&manifest_path)
-        .with_context(|| format!("reading {}", manifest_path.display()))?
-        .parse()?;
-    let bins = manifest
-        .get("bin")
-        .and_then(|b| b.as_array())
-        .into_iter()
-        .flatten();
-    Ok(bins
-        .filter_map(|bin| {
-            let name = bin.get("name")?.as_str()?;
-            let path = bin.get("path")?.as_str()?;
-            Some((project.root.join("listings").join(path), name.to_owned()))
-        })
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::project::messages;
+    use std::fs;
 
     #[test]
     fn a_block_without_run_button_names_its_command() {

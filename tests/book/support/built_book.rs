@@ -1,6 +1,6 @@
 //! The book built once per test process with the pinned tools (HTML and
 //! mdbook-linkcheck2), for the modules that look at the built HTML
-//! (`whole_book` and `browser`).
+//! (`whole_book` and `browser`), as `cargo book serve` builds it.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -10,6 +10,8 @@ use std::time::Duration;
 use book_tools::process::{self, Run};
 use book_tools::programs::{self, project};
 use book_tools::{pinned, search_index};
+
+use crate::support::local_run;
 
 /// `mdbook build` into the tests' scratch directory: how it went, and
 /// where the book is (its HTML in `html/`). A failed build is returned,
@@ -36,6 +38,10 @@ pub fn built_book() -> &'static (Run, PathBuf) {
         let dest = scratch.join("book");
         let mut mdbook = pinned::command(&project, &pinned::MDBOOK).unwrap();
         mdbook.arg("build").arg("--dest-dir").arg(&dest);
+        // As `cargo book serve` builds it: the programs the Playground
+        // cannot run get Run buttons that run them on this machine.
+        let (name, value) = local_run::place().mdbook_env();
+        mdbook.env(name, value);
         // mdbook-linkcheck2 prints a backtrace with each error if asked.
         mdbook.env("RUST_BACKTRACE", "0");
         let run =

@@ -1,20 +1,27 @@
-// The runnable code blocks of a page (mdBook's `pre.playground`) and the
-// listing figures around them (tools/preprocessor/src/figures.rs), read
-// once from the page so that every check names a block the same way.
+// The runnable code blocks of a page (mdBook's `pre.playground`, and the
+// programs a served book runs on the reader's machine) and the listing
+// figures around them (tools/preprocessor/src/figures.rs), read once from
+// the page so that every check names a block the same way.
+
+/** The blocks, in page order. */
+const BLOCKS = 'pre.playground, figure.listing[data-runs-locally] > pre';
 
 /**
- * Every `pre.playground` of the page, in order: whether its Run button
- * shows, and its figure's attributes and caption, if it has a figure,
- * with the output the page shows for it.
+ * Every block of the page, in order: whether its Run button shows (and
+ * whether it runs the program locally), and its figure's attributes and
+ * caption, if it has a figure, with the output the page shows for it.
  */
 export function readBlocks(page) {
-    return page.$$eval('pre.playground', pres => pres.map((pre, index) => {
+    return page.$$eval(BLOCKS, pres => pres.map((pre, index) => {
         const button = pre.querySelector('.play-button');
+        const local = pre.querySelector('.local-run-button');
         const figure = pre.closest('figure.listing');
         const caption = figure?.querySelector('figcaption');
         return {
             index,
-            runs: Boolean(button) && !button.hidden,
+            runs: Boolean(local) || (Boolean(button) && !button.hidden),
+            // On the reader's machine, through the local Playground.
+            local: Boolean(local),
             // An exercise's starter that stops at a `todo!()`: Run panics.
             shouldPanic: pre.querySelector('code').classList.contains('should_panic'),
             // Inside a closed <details>, as an exercise's solution is.
@@ -28,6 +35,8 @@ export function readBlocks(page) {
                 changedLines: figure.dataset.changedLines,
                 link: caption?.querySelector('a.playground-link')?.getAttribute('href'),
                 tooLong: Boolean(caption?.querySelector('.playground-too-long')),
+                runsLocally: figure.dataset.runsLocally,
+                localNote: caption?.querySelector('.runs-locally')?.textContent,
                 editable: Boolean(pre.querySelector('button.edit-listing')),
                 // The output the chapter shows for this program, if any.
                 promised: document.querySelector(
@@ -47,7 +56,7 @@ export function nameOf(block) {
 
 /** The block's `pre` on the page. */
 export function preOf(page, block) {
-    return page.locator('pre.playground').nth(block.index);
+    return page.locator(BLOCKS).nth(block.index);
 }
 
 /**

@@ -6,18 +6,28 @@ import { nameOf, preOf } from './blocks.mjs';
 import { commonLines, linesOf, programText } from './listings.mjs';
 
 /**
- * A block shows a Run button exactly when its figure says it runs (once
- * the page has figures at all: a block outside one runs for no listing).
+ * A block shows the Playground's Run button exactly when its figure says
+ * it runs (once the page has figures at all: a block outside one runs for
+ * no listing), and a program the Playground cannot run has a Run button
+ * of its own when its figure says it runs locally, with a caption that
+ * says so and names its bin.
  */
 export function runButtonsMatchFigures(blocks) {
     if (!blocks.some(block => block.figure)) {
         return [];
     }
-    return blocks
-        .filter(block => block.runs !== Boolean(block.figure?.runnable))
+    const playground = blocks
+        .filter(block => (block.runs && !block.local) !== Boolean(block.figure?.runnable))
         .map(block => block.runs
             ? `${nameOf(block)} has a Run button but no figure with data-runnable="true"`
             : `${nameOf(block)} is data-runnable="true" but shows no Run button`);
+    const local = blocks
+        .filter(block => block.local !== Boolean(block.figure?.runsLocally)
+            || (block.local && !block.figure.localNote?.includes(
+                `on your machine: the Playground cannot. In a terminal: cargo run -p listings --bin ${block.figure.runsLocally}`)))
+        .map(block => `${nameOf(block)}: data-runs-locally="${block.figure?.runsLocally}", `
+            + `local Run button: ${block.local}, caption: ${JSON.stringify(block.figure?.localNote)}`);
+    return [...playground, ...local];
 }
 
 /**

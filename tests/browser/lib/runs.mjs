@@ -4,8 +4,11 @@
 
 import { pointAt, preOf } from './blocks.mjs';
 
-/** What mdBook shows in place of a result while it waits for one. */
-const RUNNING = 'Running...';
+/**
+ * What the page shows in place of a result while it waits for one:
+ * mdBook's, and theme/local-run.js's.
+ */
+const RUNNING = ['Running...', 'Running on this machine...'];
 
 /**
  * Presses the Run button of every block in `blocks` and waits for all of
@@ -20,10 +23,11 @@ export async function runAll(session, blocks) {
     }
     const runs = [];
     for (const block of blocks) {
+        const request = requests.get(block);
         runs.push({
             block,
             output: await shownResult(page, block),
-            ...session.posts.get(requests.get(block)),
+            ...(session.posts.get(request) ?? await localPost(request)),
         });
     }
     return runs;
@@ -64,18 +68,32 @@ function bottomUp(blocks) {
 /** Presses the block's Run button; returns the request it made. */
 async function pressRun(page, block) {
     await pointAt(page, block);
+    const button = block.local ? 'button.local-run-button' : 'button.play-button';
     const [request] = await Promise.all([
-        page.waitForRequest(request => request.url().endsWith('/evaluate.json')),
-        preOf(page, block).locator('button.play-button').click(),
+        page.waitForRequest(request => request.url().endsWith('/evaluate.json')
+            && request.method() === 'POST'),
+        preOf(page, block).locator(button).click(),
     ]);
     return request;
+}
+
+/**
+ * A request to the local Playground, which went there directly: what it
+ * posted and the answer, or nothing if none came.
+ */
+async function localPost(request) {
+    const response = await request.response();
+    return response && {
+        body: request.postDataJSON(),
+        answer: await response.json(),
+    };
 }
 
 /** The result mdBook shows under the block, once it has one. */
 async function shownResult(page, block) {
     const result = preOf(page, block).locator('code.result');
     await page.waitForFunction(
-        ([code, running]) => code.textContent !== running,
+        ([code, running]) => !running.includes(code.textContent),
         [await result.elementHandle(), RUNNING],
         // The stand-in answers within its time limit; the page gives up
         // after six seconds, and says so in the result.

@@ -1,7 +1,9 @@
 // A browser tab on the book, as a reader on a machine with no network
 // would have it: the book comes from the local server, the Playground is
-// the local stand-in, and every other request is refused and written
-// down, along with every console error and uncaught exception.
+// the local stand-in, the programs the Playground cannot run go to the
+// local Playground as `cargo book serve` offers it, and every other
+// request is refused and written down, along with every console error
+// and uncaught exception.
 
 import { chromium } from 'playwright-core';
 
@@ -32,12 +34,12 @@ export function launch(executablePath) {
  * any one thing. Returns the page and what it did:
  * `problems` (console errors, page errors, requests that left the
  * machine), `posts` (each request to the Playground with the stand-in's
- * answer), `settled()`, to call once the page has loaded, and
+ * answer; a local run's request answers for itself), `settled()`, to call once the page has loaded, and
  * `visit(path, scheme)`, which takes the same tab to another page with
  * all of that started afresh: a new context costs Chromium more than most
  * of the book's pages do.
  */
-export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme = 'light', timeout = 20_000 }) {
+export async function openPage(browser, { bookUrl, playgroundUrl, localRunUrl, path, scheme = 'light', timeout = 20_000 }) {
     const context = await browser.newContext({
         colorScheme: scheme,
         // Wide enough for mdBook to show the sidebar.
@@ -53,7 +55,10 @@ export async function openPage(browser, { bookUrl, playgroundUrl, path, scheme =
         close: () => context.close(),
     };
 
-    await context.route(url => url.origin !== book, async route => {
+    // The local Playground is reached as a reader's browser reaches it,
+    // cross-origin rules and all: not through this route.
+    const local = new URL(localRunUrl).origin;
+    await context.route(url => url.origin !== book && url.origin !== local, async route => {
         const { problems, posts } = session;
         const request = route.request();
         const url = new URL(request.url());

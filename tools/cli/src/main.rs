@@ -1,7 +1,9 @@
 //! `cargo book`: build, serve and test the book with the pinned tools.
 //!
 //! ```text
-//! cargo book serve [ARGS]        build, serve on localhost:3000, rebuild on change
+//! cargo book serve [ARGS]        build, serve on localhost:3000, rebuild on
+//!                                change; the programs the Playground cannot
+//!                                run get Run buttons that run them here
 //! cargo book build [DIR]         the static site, into DIR (default book/)
 //! cargo book outputs [CH]        the sample outputs of chapter CH (or of
 //!                                all) made again by running the programs
@@ -70,11 +72,7 @@ fn run(args: Vec<String>) -> Result<()> {
         install::allow();
     }
     match command {
-        Some("serve") => {
-            let mut mdbook = pinned::command(&project, &MDBOOK)?;
-            mdbook.arg("serve").args(rest);
-            exec(mdbook)
-        }
+        Some("serve") => serve(&project, rest),
         Some("build") => {
             let dest = rest
                 .first()
@@ -170,6 +168,70 @@ fn run(args: Vec<String>) -> Result<()> {
             "usage: cargo book serve|build|test|check|check-exercise|outputs|mdbook-test|install-tools|assemble|variant (see README.md)"
         ),
     }
+}
+
+/// `mdbook serve ARGS`, with the local Playground beside it for the
+/// programs the real one cannot run: on loopback, for the served pages
+/// only (their origin, and a token that only they carry), one program at
+/// a time, each bounded in time and output.
+fn serve(project: &Project, args: &[String]) -> Result<()> {
+    use book_playground::{Guard, Limits, Playground};
+    let mut mdbook = pinned::command(project, &MDBOOK)?;
+    eprintln!(
+        "Building the listings' crates for the Run buttons that run \
+         programs on this machine (the first time takes a few minutes) ..."
+    );
+    let built = book_tools::listings::build(project)?;
+    let playground =
+        Playground::new(&built, &built.one_file_programs, Limits::THIS_MACHINE);
+    let token = book_playground::new_token()?;
+    let guard = Guard::BookOnly {
+        origins: book_origins(args),
+        token: token.clone(),
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = book_playground::serve_in_background(
+        std::sync::Arc::new(playground),
+        listener,
+        guard,
+    )?;
+    let url = format!("http://{address}");
+    eprintln!(
+        "Programs the Playground cannot run are run on this machine, by \
+         the local Playground at {url} (loopback, for this book's pages \
+         only)"
+    );
+    // mdBook hands its settings, this one included, to the preprocessor,
+    // which gives the pages the address and token (local_run.rs).
+    let (name, value) = book_tools::local_run::setting_env(&url, &token);
+    mdbook.env(name, value).arg("serve")
+        .args(args);
+    exec(mdbook)
+}
+
+/// The origins the served pages have: `mdbook serve`'s host and port
+/// (`-n`/`--hostname`, `-p`/`--port`; localhost:3000 by default), under
+/// each of the names loopback goes by.
+fn book_origins(args: &[String]) -> Vec<String> {
+    let value = |short: &str, long: &str| {
+        let mut found = None;
+        for (i, arg) in args.iter().enumerate() {
+            if arg == short || arg == long {
+                found = args.get(i + 1).cloned();
+            } else if let Some(v) = arg.strip_prefix(&format!("{long}=")) {
+                found = Some(v.to_owned());
+            }
+        }
+        found
+    };
+    let port = value("-p", "--port").unwrap_or_else(|| "3000".into());
+    let host = value("-n", "--hostname").unwrap_or_else(|| "localhost".into());
+    let mut origins: Vec<String> = [host.as_str(), "localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .map(|host| format!("http://{host}:{port}"))
+        .collect();
+    origins.dedup();
+    origins
 }
 
 /// `mdbook build` (HTML and link check), the search index made again

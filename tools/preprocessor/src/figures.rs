@@ -22,6 +22,7 @@ use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use crate::assemble::{assemble, source_of};
 use crate::includes::{Include, includes_in};
+use crate::local_run::LocalRun;
 use crate::markdown::{LineIndex, info_tokens};
 use crate::project::normalize;
 use crate::{Problem, Project};
@@ -52,6 +53,9 @@ pub struct Settings {
     /// Whether the book is being made into web pages (mdBook's `html`
     /// renderer), rather than read for its code (`mdbook test`, the tests).
     pub for_pages: bool,
+    /// Where the programs without a Run button run, when `cargo book
+    /// serve` serves the book (`local_run.rs`).
+    pub local_run: Option<LocalRun>,
 }
 
 impl Settings {
@@ -64,6 +68,7 @@ impl Settings {
             edition: project.edition()?,
             source_url_template: project.setting(&template)?,
             for_pages: false,
+            local_run: None,
         })
     }
 
@@ -109,6 +114,15 @@ impl ListingBlock {
             && !["no_run", "ignore", "noplayground", "compile_fail"]
                 .iter()
                 .any(|t| tokens.contains(t))
+    }
+
+    /// Whether it is a program that mdBook gives no Run button, though it
+    /// compiles and runs: one the Playground cannot run.
+    fn runs_elsewhere(&self) -> bool {
+        let tokens: Vec<&str> = info_tokens(&self.info).collect();
+        tokens.contains(&"rust")
+            && ["no_run", "noplayground"].iter().any(|t| tokens.contains(t))
+            && !["ignore", "compile_fail"].iter().any(|t| tokens.contains(t))
     }
 }
 
@@ -330,6 +344,9 @@ fn annotate_chapter(
     // How many times each file has been shown in this chapter so far.
     let mut shown: BTreeMap<&Path, usize> = BTreeMap::new();
 
+    // Whether a program on this page runs on the reader's machine.
+    let mut runs_locally = false;
+
     for block in blocks {
         let at = |message: String| Problem::new(&source, block.line, message);
         let begin = block.changes_since.as_ref().map_or(block.start, |c| c.1);
@@ -352,6 +369,7 @@ fn annotate_chapter(
         };
         match figure {
             Ok((open, fence)) => {
+                runs_locally |= open.contains(" data-runs-locally=");
                 out.push_str(&open);
                 out.push_str(&fence);
                 out.push_str("\n\n</figure>\n\n");
@@ -360,6 +378,12 @@ fn annotate_chapter(
         }
     }
     out.push_str(&chapter.content[copied..]);
+    if let Some(local) = &settings.local_run
+        && runs_locally
+    {
+        out.push_str("\n\n");
+        out.push_str(&local.page_script());
+    }
     if problems.is_empty() {
         Ok(out)
     } else {
@@ -455,6 +479,17 @@ fn listing_figure(
         r#"class="listing" id="{id}" data-file="{}" data-runnable="{runnable}""#,
         block.file.display(),
     );
+    // A program without a Run button runs from its whole block on the
+    // reader's machine, when the book is served so.
+    let local_bin = match &settings.local_run {
+        Some(local) if whole && settings.for_pages && block.runs_elsewhere() => {
+            local.bin_of(&block.file)
+        }
+        _ => None,
+    };
+    if let Some(bin) = local_bin {
+        let _ = write!(attributes, r#" data-runs-locally="{}""#, escape(bin));
+    }
     let mut caption =
         format!(r##"<a class="listing-number" href="#{id}">{label}</a> "##);
     if project.root.join(&block.file).is_file() {
@@ -750,8 +785,48 @@ mod tests {
             edition: "2024".to_owned(),
             source_url_template: "https://example.org/blob/main/{path}".into(),
             for_pages: false,
+            local_run: None,
         };
         (dir, project, settings)
+    }
+
+    #[test]
+    fn a_served_page_runs_its_programs_without_run_button_locally() {
+        let (dir, project, settings) = project();
+        fs::write(
+            dir.path().join("listings/Cargo.toml"),
+            "[[bin]]\nname = \"p2-one\"\npath = \"part2/one.rs\"\n\n\
+             [[bin]]\nname = \"p2-two\"\npath = \"part2/two.rs\"\n",
+        )
+        .unwrap();
+        let setting = serde_json::json!({ "url": "http://127.0.0.1:9", "token": "t" });
+        let settings = Settings {
+            for_pages: true,
+            local_run: LocalRun::from_setting(&project, Some(setting)).unwrap(),
+            ..settings
+        };
+        let served = |content: &str| {
+            let chapter = Chapter {
+                path: Path::new("part2.md"),
+                number: 2,
+                content,
+            };
+            let pages = annotate_book(&project, &settings, &[chapter]);
+            pages.map_err(|p| crate::project::messages(&p)).unwrap().remove(0)
+        };
+        let page = served(
+            "```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n\n\
+             ```rust,no_run\n{{#rustdoc_include ../listings/part2/two.rs:body}}\n```\n\n\
+             ```rust,no_run\n{{#rustdoc_include ../listings/part2/two.rs:body}}\n```\n",
+        );
+        // Only the whole block of the program without a Run button: the
+        // Playground runs one.rs, and the excerpt runs nothing.
+        assert_eq!(page.matches("data-runs-locally=").count(), 1, "{page}");
+        assert!(page.contains(r#"data-file="listings/part2/two.rs" data-runnable="false" data-runs-locally="p2-two""#));
+        assert!(page.contains(r#"window.bookLocalRun = {"token":"t","url":"http://127.0.0.1:9"}"#), "{page}");
+        // A page with nothing to run locally carries no token.
+        let page = served("```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n");
+        assert!(!page.contains("bookLocalRun"), "{page}");
     }
 
     fn annotate(text: &str) -> std::result::Result<String, Vec<String>> {

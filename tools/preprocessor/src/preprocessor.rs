@@ -13,6 +13,7 @@ use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
 use crate::figures::{self, Chapter, Settings};
+use crate::local_run::{self, LocalRun};
 use crate::project::{PREPROCESSOR, into_result};
 use crate::{Project, assemble, includes};
 
@@ -39,8 +40,10 @@ impl Preprocessor for Listings {
         }
         into_result(problems)?;
 
+        let local_run = ctx.config.get(local_run::SETTING)?;
         let settings = Settings {
             for_pages: ctx.renderer == "html",
+            local_run: LocalRun::from_setting(&project, local_run)?,
             ..Settings::load(&project)?
         };
         let mut chapters = Vec::new();

@@ -1,5 +1,5 @@
-//! Limits on resources (`ulimit`): descriptors and processes, of this
-//! process or of a program about to start.
+//! Limits on resources (`ulimit`): descriptors, processes and file size,
+//! of this process or of a program about to start.
 
 use std::io;
 use std::os::unix::process::CommandExt;
@@ -43,6 +43,21 @@ pub fn limit_descriptors(command: &mut Command, descriptors: u64) {
     // SAFETY: as in `raise_descriptor_limit_of`.
     unsafe {
         command.pre_exec(move || set(libc::RLIMIT_NOFILE, &limit));
+    }
+}
+
+/// Makes `command` start unable to make any file longer than `bytes`
+/// (`ulimit -f`), its output files included: a write past that fails,
+/// and the kernel stops the program with `SIGXFSZ`. Bounds what a program
+/// can print into [`Output::Files`](crate::Output::Files).
+pub fn limit_file_size(command: &mut Command, bytes: u64) {
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: as in `raise_descriptor_limit_of`.
+    unsafe {
+        command.pre_exec(move || set(libc::RLIMIT_FSIZE, &limit));
     }
 }
 
