@@ -14,12 +14,6 @@
         return;
     }
 
-    /** The edition a block asks for, as mdBook's book.js reads it. */
-    function editionOf(code) {
-        const edition = Array.from(code.classList)
-            .find(name => name.startsWith('edition'));
-        return edition ? edition.slice('edition'.length) : '2015';
-    }
 
     /** Shows `text` under the block, where mdBook shows a Run's result. */
     function show(pre, text) {
@@ -32,8 +26,7 @@
         result.innerText = text;
     }
 
-    async function run(pre) {
-        const code = pre.querySelector('code');
+    async function run(figure, pre) {
         show(pre, 'Running on this machine...');
         try {
             const response = await fetch(`${local.url}/evaluate.json`, {
@@ -48,7 +41,7 @@
                     // The whole program, hidden lines included, or what
                     // the reader made of it in the editor.
                     code: window.playground_text(pre, true),
-                    edition: editionOf(code),
+                    edition: figure.dataset.edition,
                 }),
                 // The local Playground stops a program after 30 s of its
                 // own time; compiling it first takes a few seconds more.
@@ -77,7 +70,7 @@
         button.title = 'Run this program on your machine';
         button.setAttribute('aria-label', button.title);
         button.innerHTML = document.getElementById('fa-play').innerHTML;
-        button.addEventListener('click', () => run(pre));
+        button.addEventListener('click', () => run(figure, pre));
         buttons.insertBefore(button, buttons.firstChild);
 
         const note = document.createElement('span');

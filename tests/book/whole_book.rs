@@ -105,7 +105,9 @@ fn every_claim_names_a_test_and_every_claim_test_a_claim() {
 /// Playground offers (std, libc, futures, tokio, pin-project-lite), in the
 /// book's edition, and finishes well inside the few seconds the button
 /// waits: successfully, or, for a `should_panic` block (an exercise's
-/// starter), with a panic.
+/// starter), with a panic. The same holds for the Run buttons a book
+/// served by `cargo book serve` has for the programs the Playground cannot
+/// run, within the limits of the local Playground that runs them.
 #[test]
 fn every_run_button_sends_a_program_that_runs_on_the_playground() {
     let (run, dest) = built_book();

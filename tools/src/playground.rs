@@ -58,6 +58,7 @@ pub fn run_buttons(page: &Path) -> Result<Vec<RunButton>> {
                 .value()
                 .classes()
                 .find_map(|class| class.strip_prefix("edition"))
+                .or_else(|| figure_of(code)?.value().attr("data-edition"))
                 .map(str::to_owned),
             code: program_of(code).unwrap_or_else(|| code.text().collect()),
             should_panic: code
@@ -138,7 +139,7 @@ mod tests {
         let page = dir.path().join("p.html");
         fs::write(
             &page,
-            r#"<figure class="listing" data-file="listings/p/many.rs" data-runs-locally="p-many"><pre><code class="language-rust noplayground edition2024">fn main() {}</code></pre></figure>
+            r#"<figure class="listing" data-file="listings/p/many.rs" data-runs-locally="p-many" data-edition="2024"><pre><code class="language-rust noplayground">fn main() {}</code></pre></figure>
 <figure class="listing" data-file="listings/p/slow.rs" data-runs-locally="p-slow"><pre class="playground"><code class="language-rust no_run edition2024">fn main() {}</code></pre></figure>
 <figure class="listing" data-file="listings/p/server.rs"><pre class="playground"><code class="language-rust no_run edition2024">fn main() {}</code></pre></figure>"#,
         )
@@ -147,6 +148,7 @@ mod tests {
         let bins: Vec<_> =
             buttons.iter().map(|b| b.runs_locally.as_deref()).collect();
         assert_eq!(bins, [Some("p-many"), Some("p-slow")]);
+        assert_eq!(buttons[0].edition.as_deref(), Some("2024"));
     }
 
     #[test]

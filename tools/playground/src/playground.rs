@@ -184,7 +184,11 @@ impl Playground {
                     output / 1024
                 ))
             }
-            Ok(run) if !run.status.success() => Evaluation::failure(run.stderr),
+            // What it printed, then why it died, as a terminal shows a
+            // program that dies (`intro-too-many-threads`).
+            Ok(run) if !run.status.success() => {
+                Evaluation::failure(run.stdout + &run.stderr)
+            }
             Ok(run) => Evaluation {
                 result: run.stdout,
                 error: None,

@@ -488,7 +488,14 @@ fn listing_figure(
         _ => None,
     };
     if let Some(bin) = local_bin {
-        let _ = write!(attributes, r#" data-runs-locally="{}""#, escape(bin));
+        // mdBook names the edition only on a block with a Playground Run
+        // button (class `editionNNNN`); this Run button needs it too.
+        let _ = write!(
+            attributes,
+            r#" data-runs-locally="{}" data-edition="{}""#,
+            escape(bin),
+            escape(&settings.edition)
+        );
     }
     let mut caption =
         format!(r##"<a class="listing-number" href="#{id}">{label}</a> "##);
@@ -822,7 +829,7 @@ mod tests {
         // Only the whole block of the program without a Run button: the
         // Playground runs one.rs, and the excerpt runs nothing.
         assert_eq!(page.matches("data-runs-locally=").count(), 1, "{page}");
-        assert!(page.contains(r#"data-file="listings/part2/two.rs" data-runnable="false" data-runs-locally="p2-two""#));
+        assert!(page.contains(r#"data-file="listings/part2/two.rs" data-runnable="false" data-runs-locally="p2-two" data-edition="2024""#));
         assert!(page.contains(r#"window.bookLocalRun = {"token":"t","url":"http://127.0.0.1:9"}"#), "{page}");
         // A page with nothing to run locally carries no token.
         let page = served("```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n");
