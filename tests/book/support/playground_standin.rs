@@ -72,7 +72,11 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
         }
         let (playground, local) = (shared(), this_machine());
         let answers = programs::side_by_side(&buttons, 6, |(_, button)| {
-            let on = if button.runs_locally.is_some() { &local } else { &playground };
+            let on = if button.runs_locally.is_some() {
+                &local
+            } else {
+                &playground
+            };
             on.evaluate(&button.code, &edition)
         });
         buttons
@@ -86,4 +90,3 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
             .collect()
     })
 }
-

@@ -204,8 +204,7 @@ fn serve(project: &Project, args: &[String]) -> Result<()> {
     // mdBook hands its settings, this one included, to the preprocessor,
     // which gives the pages the address and token (local_run.rs).
     let (name, value) = book_tools::local_run::setting_env(&url, &token);
-    mdbook.env(name, value).arg("serve")
-        .args(args);
+    mdbook.env(name, value).arg("serve").args(args);
     exec(mdbook)
 }
 
@@ -226,10 +225,11 @@ fn book_origins(args: &[String]) -> Vec<String> {
     };
     let port = value("-p", "--port").unwrap_or_else(|| "3000".into());
     let host = value("-n", "--hostname").unwrap_or_else(|| "localhost".into());
-    let mut origins: Vec<String> = [host.as_str(), "localhost", "127.0.0.1", "[::1]"]
-        .iter()
-        .map(|host| format!("http://{host}:{port}"))
-        .collect();
+    let mut origins: Vec<String> =
+        [host.as_str(), "localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .map(|host| format!("http://{host}:{port}"))
+            .collect();
     origins.dedup();
     origins
 }

@@ -165,7 +165,8 @@ impl Playground {
         // Output goes to files that cannot grow past the limit: a program
         // that prints without end is stopped, not kept in memory.
         limit_file_size(&mut program, output);
-        let started = Running::spawn_with(program, Output::Files, Input::Closed);
+        let started =
+            Running::spawn_with(program, Output::Files, Input::Closed);
         match started.and_then(|running| running.finish_on_its_own_time(limit))
         {
             Err(error) => {
@@ -213,7 +214,8 @@ mod tests {
 
     fn playground(limits: Limits) -> (tempfile::TempDir, Playground) {
         let cache = tempfile::tempdir().unwrap();
-        let playground = Playground::new(programs::built(), cache.path(), limits);
+        let playground =
+            Playground::new(programs::built(), cache.path(), limits);
         (cache, playground)
     }
 
@@ -254,7 +256,10 @@ mod tests {
         let (_cache, playground) = playground(limits);
         let endless = "fn main() { loop { std::hint::spin_loop() } }";
         let stopped = playground.evaluate(endless, "2024");
-        assert!(stopped.result.contains("stopped after running"), "{stopped:?}");
+        assert!(
+            stopped.result.contains("stopped after running"),
+            "{stopped:?}"
+        );
 
         let chatty = "fn main() { loop { println!(\"more\") } }";
         let stopped = playground.evaluate(chatty, "2024");

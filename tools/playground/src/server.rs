@@ -49,9 +49,8 @@ pub enum Guard {
 pub fn new_token() -> Result<String> {
     let mut bytes = [0u8; 16];
     // SAFETY: `bytes` is valid for the kernel to write its length.
-    let filled = unsafe {
-        libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0)
-    };
+    let filled =
+        unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
     if filled != bytes.len() as isize {
         return Err(std::io::Error::last_os_error())
             .context("reading random bytes for the token");
@@ -181,8 +180,8 @@ async fn crates(
     State(served): State<Arc<Served>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refusal) = served.admit(&headers) {
-        return refusal;
+    if let Err(why) = served.admit(&headers) {
+        return refused(why);
     }
     Json(served.playground.crates().clone()).into_response()
 }
@@ -193,13 +192,14 @@ async fn evaluate(
     body: Bytes,
 ) -> Response {
     // The guard first: whatever a refused request sends is not even read.
-    if let Err(refusal) = served.admit(&headers) {
-        return refusal;
+    if let Err(why) = served.admit(&headers) {
+        return refused(why);
     }
     let request: EvaluateRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
-            let answer = Evaluation::failure(format!("not a Run request: {error}"));
+            let answer =
+                Evaluation::failure(format!("not a Run request: {error}"));
             return (StatusCode::BAD_REQUEST, Json(answer)).into_response();
         }
     };
@@ -218,9 +218,8 @@ async fn evaluate(
 }
 
 impl Served {
-    /// Lets the request through, or answers why not: 403, with the
-    /// reason where a page shows a result.
-    fn admit(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// Lets the request through, or says why not (and counts it).
+    fn admit(&self, headers: &HeaderMap) -> Result<(), String> {
         let Guard::BookOnly { origins, token } = &self.guard else {
             return Ok(());
         };
@@ -236,9 +235,14 @@ impl Served {
             _ => "refused: the request carries no token of this book".into(),
         };
         self.refused.fetch_add(1, Ordering::SeqCst);
-        let answer = Evaluation::failure(why);
-        Err((StatusCode::FORBIDDEN, Json(answer)).into_response())
+        Err(why)
     }
+}
+
+/// 403, with the reason where a page shows a result.
+fn refused(why: String) -> Response {
+    let answer = Evaluation::failure(why);
+    (StatusCode::FORBIDDEN, Json(answer)).into_response()
 }
 
 #[cfg(test)]
@@ -251,7 +255,11 @@ mod tests {
 
     /// Posts `body` to `path` of `server` with `headers`, over a plain
     /// socket: the status and the body of the answer.
-    fn post(server: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    fn post(
+        server: &Server,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, String) {
         use std::io::{Read, Write};
         let body = r#"{"version":"stable","optimize":"0","code":"fn main() { println!(\"ran\") }","edition":"2024"}"#;
         let mut request = format!(
@@ -277,8 +285,11 @@ mod tests {
     #[test]
     fn a_guarded_server_runs_only_what_the_books_pages_send() {
         let cache = tempfile::tempdir().unwrap();
-        let playground =
-            Playground::new(programs::built(), cache.path(), Limits::THIS_MACHINE);
+        let playground = Playground::new(
+            programs::built(),
+            cache.path(),
+            Limits::THIS_MACHINE,
+        );
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let _entered = runtime.enter();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -288,12 +299,24 @@ mod tests {
         };
         let server = serve(Arc::new(playground), listener, guard).unwrap();
         let refusals = [
-            (vec![("Origin", "http://evil.example"), (TOKEN_HEADER, "secret")], "is not the book"),
+            (
+                vec![
+                    ("Origin", "http://evil.example"),
+                    (TOKEN_HEADER, "secret"),
+                ],
+                "is not the book",
+            ),
             (vec![(TOKEN_HEADER, "secret")], "no Origin"),
             (vec![("Origin", BOOK)], "no token"),
             (vec![("Origin", BOOK), (TOKEN_HEADER, "guess")], "no token"),
             // A form or a `no-cors` fetch of another site: no preflight.
-            (vec![("Origin", "http://evil.example"), ("Content-Type", "text/plain")], "is not the book"),
+            (
+                vec![
+                    ("Origin", "http://evil.example"),
+                    ("Content-Type", "text/plain"),
+                ],
+                "is not the book",
+            ),
         ];
         for (headers, why) in &refusals {
             let (status, body) = post(&server, "/evaluate.json", headers);
@@ -306,14 +329,20 @@ mod tests {
 
         let book = [("Origin", BOOK), (TOKEN_HEADER, "secret")];
         let (status, body) = post(&server, "/evaluate.json", &book);
-        assert_eq!((status, body.as_str()), (200, r#"{"result":"ran\n","error":null}"#));
+        assert_eq!(
+            (status, body.as_str()),
+            (200, r#"{"result":"ran\n","error":null}"#)
+        );
     }
 
     #[test]
     fn the_local_playground_listens_on_loopback_only() {
         let cache = tempfile::tempdir().unwrap();
-        let playground =
-            Playground::new(programs::built(), cache.path(), Limits::THIS_MACHINE);
+        let playground = Playground::new(
+            programs::built(),
+            cache.path(),
+            Limits::THIS_MACHINE,
+        );
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let _entered = runtime.enter();
         let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();

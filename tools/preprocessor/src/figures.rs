@@ -121,8 +121,12 @@ impl ListingBlock {
     fn runs_elsewhere(&self) -> bool {
         let tokens: Vec<&str> = info_tokens(&self.info).collect();
         tokens.contains(&"rust")
-            && ["no_run", "noplayground"].iter().any(|t| tokens.contains(t))
-            && !["ignore", "compile_fail"].iter().any(|t| tokens.contains(t))
+            && ["no_run", "noplayground"]
+                .iter()
+                .any(|t| tokens.contains(t))
+            && !["ignore", "compile_fail"]
+                .iter()
+                .any(|t| tokens.contains(t))
     }
 }
 
@@ -482,7 +486,9 @@ fn listing_figure(
     // A program without a Run button runs from its whole block on the
     // reader's machine, when the book is served so.
     let local_bin = match &settings.local_run {
-        Some(local) if whole && settings.for_pages && block.runs_elsewhere() => {
+        Some(local)
+            if whole && settings.for_pages && block.runs_elsewhere() =>
+        {
             local.bin_of(&block.file)
         }
         _ => None,
@@ -806,7 +812,8 @@ mod tests {
              [[bin]]\nname = \"p2-two\"\npath = \"part2/two.rs\"\n",
         )
         .unwrap();
-        let setting = serde_json::json!({ "url": "http://127.0.0.1:9", "token": "t" });
+        let setting =
+            serde_json::json!({ "url": "http://127.0.0.1:9", "token": "t" });
         let settings = Settings {
             for_pages: true,
             local_run: LocalRun::from_setting(&project, Some(setting)).unwrap(),
@@ -819,7 +826,10 @@ mod tests {
                 content,
             };
             let pages = annotate_book(&project, &settings, &[chapter]);
-            pages.map_err(|p| crate::project::messages(&p)).unwrap().remove(0)
+            pages
+                .map_err(|p| crate::project::messages(&p))
+                .unwrap()
+                .remove(0)
         };
         let page = served(
             "```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n\n\
@@ -832,7 +842,9 @@ mod tests {
         assert!(page.contains(r#"data-file="listings/part2/two.rs" data-runnable="false" data-runs-locally="p2-two" data-edition="2024""#));
         assert!(page.contains(r#"window.bookLocalRun = {"token":"t","url":"http://127.0.0.1:9"}"#), "{page}");
         // A page with nothing to run locally carries no token.
-        let page = served("```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n");
+        let page = served(
+            "```rust\n{{#rustdoc_include ../listings/part2/one.rs}}\n```\n",
+        );
         assert!(!page.contains("bookLocalRun"), "{page}");
     }
 

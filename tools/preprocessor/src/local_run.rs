@@ -87,7 +87,8 @@ impl LocalRun {
 
     /// What a page with such programs carries, for `theme/local-run.js`.
     pub fn page_script(&self) -> String {
-        let setting = serde_json::json!({ "url": self.url, "token": self.token });
+        let setting =
+            serde_json::json!({ "url": self.url, "token": self.token });
         format!("<script>window.bookLocalRun = {setting};</script>\n\n")
     }
 }
@@ -127,10 +128,14 @@ pub fn run_in_a_terminal(project: &Project) -> Result<BTreeSet<String>> {
     let mut names = BTreeSet::new();
     for name in listed {
         let Some(name) = name.as_str() else {
-            bail!("listings/Cargo.toml: run-in-a-terminal holds {name}, not a bin name");
+            bail!(
+                "listings/Cargo.toml: run-in-a-terminal holds {name}, not a bin name"
+            );
         };
         if !bins.contains(name) {
-            bail!("listings/Cargo.toml: run-in-a-terminal names {name}, which is no [[bin]]");
+            bail!(
+                "listings/Cargo.toml: run-in-a-terminal names {name}, which is no [[bin]]"
+            );
         }
         names.insert(name.to_owned());
     }
@@ -169,7 +174,10 @@ mod tests {
         let local = LocalRun::from_setting(&project, Some(setting))
             .unwrap()
             .unwrap();
-        assert_eq!(local.bin_of(Path::new("listings/p/many.rs")), Some("p-many"));
+        assert_eq!(
+            local.bin_of(Path::new("listings/p/many.rs")),
+            Some("p-many")
+        );
         assert_eq!(local.bin_of(Path::new("listings/p/server.rs")), None);
         assert!(local.page_script().contains(r#""token":"t""#));
     }
@@ -189,8 +197,9 @@ mod tests {
 
     #[test]
     fn a_listed_name_must_be_a_bin() {
-        let (_dir, project) =
-            project("[package.metadata.book]\nrun-in-a-terminal = [\"nope\"]\n");
+        let (_dir, project) = project(
+            "[package.metadata.book]\nrun-in-a-terminal = [\"nope\"]\n",
+        );
         let error = run_in_a_terminal(&project).unwrap_err().to_string();
         assert!(error.contains("names nope, which is no [[bin]]"), "{error}");
     }
