@@ -264,10 +264,14 @@ mod tests {
         let body = r#"{"version":"stable","optimize":"0","code":"fn main() { println!(\"ran\") }","edition":"2024"}"#;
         let mut request = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n",
+             Content-Length: {}\r\n",
             server.address,
             body.len()
         );
+        let typed = headers.iter().any(|(name, _)| name == &"Content-Type");
+        if !typed {
+            request += "Content-Type: application/json\r\n";
+        }
         for (name, value) in headers {
             request += &format!("{name}: {value}\r\n");
         }
@@ -282,14 +286,18 @@ mod tests {
         (status, body)
     }
 
+    /// A playground as `cargo book serve` has it, with a cache of its own.
+    fn local_playground() -> (tempfile::TempDir, Arc<Playground>) {
+        let cache = tempfile::tempdir().unwrap();
+        let built = programs::built();
+        let playground =
+            Playground::new(built, cache.path(), Limits::THIS_MACHINE);
+        (cache, Arc::new(playground))
+    }
+
     #[test]
     fn a_guarded_server_runs_only_what_the_books_pages_send() {
-        let cache = tempfile::tempdir().unwrap();
-        let playground = Playground::new(
-            programs::built(),
-            cache.path(),
-            Limits::THIS_MACHINE,
-        );
+        let (cache, playground) = local_playground();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let _entered = runtime.enter();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -297,7 +305,7 @@ mod tests {
             origins: vec![BOOK.into()],
             token: "secret".into(),
         };
-        let server = serve(Arc::new(playground), listener, guard).unwrap();
+        let server = serve(playground, listener, guard).unwrap();
         let refusals = [
             (
                 vec![
@@ -337,16 +345,12 @@ mod tests {
 
     #[test]
     fn the_local_playground_listens_on_loopback_only() {
-        let cache = tempfile::tempdir().unwrap();
-        let playground = Playground::new(
-            programs::built(),
-            cache.path(),
-            Limits::THIS_MACHINE,
-        );
+        let (cache, playground) = local_playground();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let _entered = runtime.enter();
         let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-        let served = serve(Arc::new(playground), listener, Guard::Open);
+        let served = serve(playground, listener, Guard::Open);
+        drop(cache);
         assert!(served.is_err());
     }
 
