@@ -75,8 +75,9 @@
 
         const note = document.createElement('span');
         note.className = 'runs-locally';
-        note.textContent = 'Run runs it on your machine: the Playground cannot. ' +
-            `In a terminal: cargo run -p listings --bin ${figure.dataset.runsLocally}`;
+        const command = document.createElement('code');
+        command.textContent = `cargo run -p listings --bin ${figure.dataset.runsLocally}`;
+        note.append('Run runs it on your own machine (the Playground cannot); in a terminal: ', command);
         figure.querySelector('figcaption')?.append(' ', note);
     }
 })();

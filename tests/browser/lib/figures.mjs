@@ -24,7 +24,7 @@ export function runButtonsMatchFigures(blocks) {
     const local = blocks
         .filter(block => block.local !== Boolean(block.figure?.runsLocally)
             || (block.local && !block.figure.localNote?.includes(
-                `on your machine: the Playground cannot. In a terminal: cargo run -p listings --bin ${block.figure.runsLocally}`)))
+                `on your own machine (the Playground cannot); in a terminal: cargo run -p listings --bin ${block.figure.runsLocally}`)))
         .map(block => `${nameOf(block)}: data-runs-locally="${block.figure?.runsLocally}", `
             + `local Run button: ${block.local}, caption: ${JSON.stringify(block.figure?.localNote)}`);
     return [...playground, ...local];
