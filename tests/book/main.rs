@@ -62,7 +62,10 @@ fn prepare_the_process() {
     }
     if !blocks && std::env::var_os("RUST_TEST_THREADS").is_none() {
         // Most tests spend their time waiting for a program, a server or
-        // the browser: more of them than cores run side by side.
+        // the browser: more of them than cores run side by side. Three
+        // wait for the browser's one run, most of the suite long, and two
+        // for every Run button's answer: with six threads, the rest of the
+        // suite had one core to itself.
         // SAFETY: single-threaded, before main.
         unsafe { std::env::set_var("RUST_TEST_THREADS", TEST_THREADS) }
     }
@@ -70,4 +73,4 @@ fn prepare_the_process() {
 
 /// How many tests run at once, unless `--test-threads` or
 /// `RUST_TEST_THREADS` says otherwise.
-const TEST_THREADS: &str = "6";
+const TEST_THREADS: &str = "9";
