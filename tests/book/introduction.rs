@@ -268,8 +268,9 @@ fn ten_tasks_process_never_has_a_second_thread() {
     }
     let run = running.finish(30 * SECOND).unwrap();
     assert!(run.status.success(), "{run:?}");
-    // A second of running sampled every few milliseconds.
-    assert!(samples.len() > 20, "{} samples", samples.len());
+    // A second of running, sampled every few milliseconds when the
+    // machine is idle; on a loaded one, at least every hundred or so.
+    assert!(samples.len() >= 8, "{} samples", samples.len());
     assert!(samples.iter().all(|&n| n == 1), "{samples:?}");
 }
 

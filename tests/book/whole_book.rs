@@ -5,8 +5,6 @@
 
 use crate::support::built_book::built_book;
 use crate::support::playground_standin::{self, Answered};
-use book_playground::Evaluation;
-use book_tools::playground::RunButton;
 use book_tools::process::without_colors;
 use book_tools::programs::project;
 use book_tools::project::into_result;
@@ -131,13 +129,8 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
         if button.edition.as_deref() != Some(edition.as_str()) {
             failures.push(format!("{name} sends edition {:?}", button.edition));
         }
-        // A program run locally may die by design (`intro-too-many-threads`):
-        // then its chapter shows how, and it is held to that instead.
-        let dies_as_promised = button.runs_locally.is_some()
-            && keeps_its_promise(button, answer);
         match (&answer.error, button.should_panic) {
             (None, false) => {}
-            (Some(_), false) if dies_as_promised => {}
             (Some(error), true) if error.contains("panicked at") => {}
             (None, true) => failures.push(format!(
                 "{name} is should_panic, but runs without a panic on the \
@@ -149,23 +142,6 @@ fn every_run_button_sends_a_program_that_runs_on_the_playground() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-/// Whether the program of a Run button printed what its chapter promises
-/// (false for one without a sample output).
-fn keeps_its_promise(button: &RunButton, answer: &Evaluation) -> bool {
-    let Some(listing) = &button.listing else {
-        return false;
-    };
-    let has_sample = promised_output::sample_file(listing)
-        .is_some_and(|sample| project().root.join(sample).is_file());
-    has_sample
-        && promised_output::broken_after_waiting(
-            listing,
-            &answer.result,
-            answer.waited_for_a_core,
-        )
-        .is_none()
 }
 
 /// Every program a Run button runs prints what its chapter promises: the
@@ -192,10 +168,7 @@ fn every_run_button_prints_the_output_its_chapter_shows() {
         };
         let sample = promised_output::sample_file(listing)
             .unwrap_or_else(|| panic!("{name}: a figure of {listing}"));
-        // A program that fails on the Playground is reported above; one
-        // that dies on the reader's machine may be promised to.
-        let failed = answer.error.is_some() && button.runs_locally.is_none();
-        if failed || !project().root.join(&sample).is_file() {
+        if answer.error.is_some() || !project().root.join(&sample).is_file() {
             continue;
         }
         if let Some(why) = promised_output::broken_after_waiting(

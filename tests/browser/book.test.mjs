@@ -360,17 +360,9 @@ async function checkEditButtons(session, blocks) {
 }
 
 /**
- * Whether a block's program may die: one run locally may, by design
- * (intro-too-many-threads), when its chapter shows how, as the output the
- * Rust side then holds it to.
- */
-const mayDie = block => block.local && block.figure?.promised !== undefined;
-
-/**
  * What a Run button sent and got: the book's edition, the listing, and a
  * program that ran, or panicked and showed the panic if its block is
- * `should_panic` (an exercise's starter stopping at a `todo!()`), or died
- * as its chapter shows.
+ * `should_panic` (an exercise's starter stopping at a `todo!()`).
  */
 function checkRun({ block, body, answer, output }) {
     const name = nameOf(block);
@@ -391,7 +383,7 @@ function checkRun({ block, body, answer, output }) {
         } else if (!output.includes('panicked at')) {
             problems.push(`${name} panicked, but the page does not show the panic: ${JSON.stringify(output)}`);
         }
-    } else if (answer.error !== null && !mayDie(block)) {
+    } else if (answer.error !== null) {
         problems.push(`${name}: the program failed on the Playground stand-in:\n${answer.result}`);
     }
     if (output.startsWith('Playground Communication') || output.startsWith('The local Playground')) {
