@@ -40,6 +40,20 @@ pub struct Include {
     pub selector: Option<String>,
 }
 
+/// `text` without its include directives: for a renderer that reads only
+/// a chapter's links (mdbook-linkcheck2), which need no program assembled.
+pub fn without_includes(text: &str) -> String {
+    DIRECTIVE
+        .replace_all(text, |cap: &regex::Captures| {
+            match cap.get(1).map(|kind| kind.as_str()) {
+                Some("include" | "rustdoc_include" | "playground") => "",
+                _ => cap.get(0).map_or("", |all| all.as_str()),
+            }
+            .to_owned()
+        })
+        .into_owned()
+}
+
 pub fn includes_in(text: &str) -> Vec<Include> {
     let lines = LineIndex::new(text);
     DIRECTIVE
@@ -347,6 +361,17 @@ mod tests {
                 "listings/orphan.rs:1: no chapter includes this listing",
                 "listings/prog.rs:4: no chapter includes anchor `hidden`",
             ]
+        );
+    }
+
+    #[test]
+    fn a_chapter_for_the_link_checker_keeps_its_links_only() {
+        let chapter = "See [Part 2](part2.md).\n\n```rust\n\
+                       {{#rustdoc_include ../listings/p/a.rs:main}}\n```\n\
+                       \\{{#include kept.rs}}\n";
+        assert_eq!(
+            without_includes(chapter),
+            "See [Part 2](part2.md).\n\n```rust\n\n```\n\\{{#include kept.rs}}\n"
         );
     }
 }

@@ -19,6 +19,13 @@ use crate::{Project, assemble, includes};
 
 pub struct Listings;
 
+/// The renderer that reads only the chapters' links: it gets them without
+/// the programs, whose assembling and figures would take most of the
+/// preprocessor's time again for nothing. (The HTML renderer's run has
+/// checked the includes and made the figures; their links are checked in
+/// the built pages, `book_tools::links`.)
+const LINKS_ONLY: &str = "linkcheck2";
+
 impl Preprocessor for Listings {
     fn name(&self) -> &str {
         PREPROCESSOR
@@ -39,6 +46,12 @@ impl Preprocessor for Listings {
             }
         }
         into_result(problems)?;
+        if ctx.renderer == LINKS_ONLY {
+            book.for_each_chapter_mut(|chapter| {
+                chapter.content = includes::without_includes(&chapter.content);
+            });
+            return Ok(book);
+        }
 
         let local_run = ctx.config.get(local_run::SETTING)?;
         let settings = Settings {
