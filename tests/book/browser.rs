@@ -111,7 +111,6 @@ fn browser_run() -> &'static BrowserRun {
         let results = scratch.join("browser-results.json");
         let _ = fs::remove_file(&results);
 
-
         // What the pages must show and send for each listing: every
         // program assembled with its library modules, as the build does.
         let programs = scratch.join("programs");

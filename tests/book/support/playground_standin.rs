@@ -115,7 +115,9 @@ static ANNOUNCE_TO: OnceLock<PathBuf> = OnceLock::new();
 
 /// Makes [`answer_every_run_button`] announce each chapter in `dir`.
 pub fn announce_answers_in(dir: &Path) {
-    ANNOUNCE_TO.set(dir.to_owned()).expect("announced to one folder");
+    ANNOUNCE_TO
+        .set(dir.to_owned())
+        .expect("announced to one folder");
 }
 
 fn announce(chapter: &str) {
