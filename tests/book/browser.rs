@@ -64,13 +64,6 @@ fn browser_run() -> &'static BrowserRun {
         let project = project();
         let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         let started = std::time::Instant::now();
-        // Where a file appears for each chapter whose Run buttons the
-        // stand-in can answer at once; named before any answer is made.
-        let answered = scratch.join("browser-run-buttons-answered");
-        let _ = fs::remove_file(&answered);
-        let _ = fs::remove_dir_all(&answered);
-        fs::create_dir_all(&answered).unwrap();
-        playground_standin::announce_answers_in(&answered);
         let (built, dest) = built_book();
         eprintln!("browser: book built at {:?}", started.elapsed());
         assert!(
@@ -110,6 +103,8 @@ fn browser_run() -> &'static BrowserRun {
         fs::create_dir_all(&screenshots).unwrap();
         let results = scratch.join("browser-results.json");
         let _ = fs::remove_file(&results);
+        let answered = scratch.join("browser-run-buttons-answered");
+        let _ = fs::remove_file(&answered);
 
         // What the pages must show and send for each listing: every
         // program assembled with its library modules, as the build does.
@@ -143,10 +138,9 @@ fn browser_run() -> &'static BrowserRun {
         let node = Running::spawn(node).unwrap();
 
         // A Run button waits six seconds for its answer: every program the
-        // pages will post runs while Chromium opens the pages, chapter by
-        // chapter, and the browser presses no Run button of a chapter
-        // before a file named after it in `answered` says that the
-        // stand-in has each of its runs to answer with.
+        // pages will post runs while Chromium opens the pages, and the
+        // browser presses no Run button before the file `answered` says
+        // that the stand-in has each run to answer with.
         let waited = playground_standin::answer_every_run_button(&html)
             .iter()
             .filter_map(|answered| {
@@ -154,6 +148,7 @@ fn browser_run() -> &'static BrowserRun {
                 Some((listing, answered.answer.waited_for_a_core))
             })
             .collect();
+        fs::write(&answered, "").unwrap();
         eprintln!("browser: Run buttons answered at {:?}", started.elapsed());
 
         let node = node.finish(BROWSER_LIMIT).unwrap();

@@ -9,10 +9,7 @@
 //! cache the starters and `cargo book check-exercise` share, so a second
 //! test run compiles nothing.
 
-use std::collections::HashMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use book_playground::{Evaluation, Limits, Playground};
@@ -47,11 +44,10 @@ pub struct Answered {
 
 /// Every Run button on the built book's chapter pages (in `html`), its
 /// program run once in the book's edition, on the [`shared`] stand-in or,
-/// for a program run locally, on [`this_machine`], six at a time (the
-/// programs mostly sleep), chapter by chapter. Once per test process: the
-/// browser's pages then get these answers at once. As each chapter's
-/// buttons are answered, a file named after the chapter (`part3-io`)
-/// appears in the folder given to [`announce_answers_in`], if any.
+/// for a program run locally, on [`this_machine`],
+/// six at a time (the programs mostly sleep, each in a network of its
+/// own). Once per test process: the browser's pages then get these
+/// answers at once.
 pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
     static ANSWERED: OnceLock<Vec<Answered>> = OnceLock::new();
     ANSWERED.get_or_init(|| {
@@ -59,69 +55,38 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
         let project = programs::project();
         let edition = project.edition().unwrap();
         let mut buttons = Vec::new();
-        let mut left: HashMap<String, AtomicUsize> = HashMap::new();
         for chapter in project.chapters().unwrap() {
             let page = html.join(chapter.with_extension("html"));
             // SUMMARY.md makes no page.
             if !page.is_file() {
                 continue;
             }
-            let stem = chapter.with_extension("").display().to_string();
-            let on_page = run_buttons(&page).unwrap();
-            left.insert(stem.clone(), AtomicUsize::new(on_page.len()));
-            for button in on_page {
+            for button in run_buttons(&page).unwrap() {
                 let name = format!(
                     "{} Run button {}",
                     chapter.display(),
                     button.index
                 );
-                buttons.push((stem.clone(), name, button));
-            }
-        }
-        for (chapter, count) in &left {
-            if count.load(Ordering::Relaxed) == 0 {
-                announce(chapter);
+                buttons.push((name, button));
             }
         }
         let (playground, local) = (shared(), this_machine());
-        let answers =
-            programs::side_by_side(&buttons, 6, |(chapter, _, button)| {
-                let on = match button.runs_locally {
-                    Some(_) => &local,
-                    None => &playground,
-                };
-                let answer = on.evaluate(&button.code, &edition);
-                if left[chapter].fetch_sub(1, Ordering::AcqRel) == 1 {
-                    announce(chapter);
-                }
-                answer
-            });
-        // Every chapter, also for a folder named after the answers began.
-        left.keys().for_each(|chapter| announce(chapter));
+        let answers = programs::side_by_side(&buttons, 6, |(_, button)| {
+            let on = if button.runs_locally.is_some() {
+                &local
+            } else {
+                &playground
+            };
+            on.evaluate(&button.code, &edition)
+        });
         buttons
             .into_iter()
             .zip(answers)
-            .map(|((_, name, button), answer)| Answered {
+            .map(|((name, button), answer)| Answered {
                 name,
                 button,
                 answer,
             })
             .collect()
     })
-}
-
-/// Where [`answer_every_run_button`] says which chapters are answered.
-static ANNOUNCE_TO: OnceLock<PathBuf> = OnceLock::new();
-
-/// Makes [`answer_every_run_button`] announce each chapter in `dir`.
-pub fn announce_answers_in(dir: &Path) {
-    ANNOUNCE_TO
-        .set(dir.to_owned())
-        .expect("announced to one folder");
-}
-
-fn announce(chapter: &str) {
-    if let Some(dir) = ANNOUNCE_TO.get() {
-        fs::write(dir.join(chapter), "").unwrap();
-    }
 }
