@@ -44,10 +44,9 @@ pub struct Answered {
 
 /// Every Run button on the built book's chapter pages (in `html`), its
 /// program run once in the book's edition, on the [`shared`] stand-in or,
-/// for a program run locally, on [`this_machine`],
-/// six at a time (the programs mostly sleep, each in a network of its
-/// own). Once per test process: the browser's pages then get these
-/// answers at once.
+/// for a program run locally, on [`this_machine`], six at a time (the
+/// programs mostly sleep). Once per test process: the browser's pages then
+/// get these answers at once.
 pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
     static ANSWERED: OnceLock<Vec<Answered>> = OnceLock::new();
     ANSWERED.get_or_init(|| {

@@ -230,6 +230,8 @@ fn book_origins(args: &[String]) -> Vec<String> {
             .iter()
             .map(|host| format!("http://{host}:{port}"))
             .collect();
+    // `-n 127.0.0.1` names one of loopback's names again.
+    origins.sort();
     origins.dedup();
     origins
 }

@@ -115,10 +115,6 @@ impl Playground {
         &self.crates
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Compiles `code` as `edition` (or finds it compiled before) and
     /// returns the program, or the compiler's errors.
     pub fn compile(
