@@ -10,6 +10,9 @@ import { pointAt, preOf } from './blocks.mjs';
  */
 const RUNNING = ['Running...', 'Running on this machine...'];
 
+/** How long pressing Edit may take before the editor is there. */
+const EDIT_TIMEOUT = 60_000;
+
 /**
  * Presses the Run button of every block in `blocks` and waits for all of
  * their results. Returns, per block, the request the page posted (from
@@ -42,9 +45,12 @@ export async function editAll(session, blocks, program) {
     for (const block of bottomUp(blocks)) {
         const pre = preOf(page, block);
         await pointAt(page, block);
-        await pre.locator('button.edit-listing').click();
+        // Edit lays out the whole program in the editor at once: for
+        // Part Four's 760-line server that is seconds of the page's own
+        // thread on a busy machine, which a click waits out.
+        await pre.locator('button.edit-listing').click({ timeout: EDIT_TIMEOUT });
         const editor = pre.locator('code.editable');
-        await editor.waitFor();
+        await editor.waitFor({ timeout: EDIT_TIMEOUT });
         await editor.evaluate((code, text) => {
             const editor = window.ace.edit(code);
             if (!window.editors.includes(editor)) {
