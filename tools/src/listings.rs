@@ -65,10 +65,7 @@ impl Built {
 }
 
 pub fn build(project: &Project) -> Result<Built> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(&project.root)
-        .args(["build", "--locked", "-p", "listings", "--bins"])
+    let output = crate::builds::listings(project)
         .arg("--message-format=json-render-diagnostics")
         .stderr(Stdio::inherit())
         .output()

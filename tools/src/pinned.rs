@@ -6,7 +6,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command};
 
 use anyhow::{Context, Result, bail};
 
@@ -69,6 +69,26 @@ pub fn bin_dir(project: &Project) -> PathBuf {
 /// returns the directory holding them. Several test processes may call
 /// this at once: a lock file makes the others wait for one installation.
 pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
+    start_installing(project)?.finish()
+}
+
+/// Pinned tools being installed, in the background. Until [`finish`]
+/// returns, every other process that looks for them (a test, through
+/// [`ensure_installed`]) waits on the lock this holds.
+///
+/// [`finish`]: Installing::finish
+pub struct Installing {
+    project: Project,
+    /// `.tools/install.lock`, locked.
+    _lock: File,
+    installs: Vec<(Tool, Child)>,
+}
+
+/// Takes the install lock, then starts installing the pinned tools that
+/// are missing, both at once: each build spends long stretches on one
+/// core (a large crate, a C library, the final link), which the other
+/// fills.
+pub fn start_installing(project: &Project) -> Result<Installing> {
     let tools_dir = project.root.join(".tools");
     fs::create_dir_all(&tools_dir)?;
     let lock = File::create(tools_dir.join("install.lock"))?;
@@ -83,45 +103,50 @@ pub fn ensure_installed(project: &Project) -> Result<PathBuf> {
             tool.krate, tool.version
         ))?;
     }
-    // Both at once: each build spends long stretches on one core (a
-    // large crate, a C library, the final link), which the other fills.
-    let installs = missing
-        .iter()
-        .map(|tool| {
-            // Written to stderr directly, not with `eprintln!`, so that
-            // the test harness does not capture it: a first `cargo test`
-            // waits here for minutes and should say why.
-            let _ = writeln!(
-                std::io::stderr(),
-                "installing {} {} into {} (once; a few minutes)",
-                tool.krate,
-                tool.version,
-                tools_dir.display()
-            );
-            let cargo =
-                std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            Command::new(cargo)
-                .args(["install", "--locked", "--quiet", "--root"])
-                .arg(&tools_dir)
-                .args([tool.krate, "--version", &format!("={}", tool.version)])
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", tool.opt_level)
-                .spawn()
-                .with_context(|| {
-                    format!("running cargo install {}", tool.krate)
-                })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    for (tool, mut install) in missing.iter().zip(installs) {
-        let status = install.wait()?;
-        if !status.success() || !tool.is_installed(project) {
-            bail!(
-                "cargo install {} {} failed ({status})",
-                tool.krate,
-                tool.version
-            );
-        }
+    let mut installs = Vec::new();
+    for tool in missing {
+        // Written to stderr directly, not with `eprintln!`, so that the
+        // test harness does not capture it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "installing {} {} into {} (once; a few minutes)",
+            tool.krate,
+            tool.version,
+            tools_dir.display()
+        );
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let child = Command::new(cargo)
+            .args(["install", "--locked", "--quiet", "--root"])
+            .arg(&tools_dir)
+            .args([tool.krate, "--version", &format!("={}", tool.version)])
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", tool.opt_level)
+            .spawn()
+            .with_context(|| format!("running cargo install {}", tool.krate))?;
+        installs.push((tool, child));
     }
-    Ok(bin_dir(project))
+    Ok(Installing {
+        project: project.clone(),
+        _lock: lock,
+        installs,
+    })
+}
+
+impl Installing {
+    /// Waits for the installs; returns the directory holding the tools.
+    /// The lock is let go when this returns, installed or not.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        for (tool, install) in &mut self.installs {
+            let status = install.wait()?;
+            if !status.success() || !tool.is_installed(&self.project) {
+                bail!(
+                    "cargo install {} {} failed ({status})",
+                    tool.krate,
+                    tool.version
+                );
+            }
+        }
+        Ok(bin_dir(&self.project))
+    }
 }
 
 /// A command for a pinned tool, with `.tools/bin` first on PATH so that

@@ -49,11 +49,8 @@ pub fn built() -> &'static Built {
 pub fn bench_harness() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(&project().root)
-            .args(["build", "--locked", "-p", "book-bench", "--bin"])
-            .args(["book-bench", "--message-format=json-render-diagnostics"])
+        let output = crate::builds::bench_harness(&project())
+            .arg("--message-format=json-render-diagnostics")
             .output()
             .expect("running cargo build -p book-bench");
         assert!(

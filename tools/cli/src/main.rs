@@ -8,7 +8,8 @@
 //! cargo book outputs [CH]        the sample outputs of chapter CH (or of
 //!                                all) made again by running the programs
 //! cargo book mdbook-test [CH]    `mdbook test`, for every chapter or chapter CH
-//! cargo book test [ARGS]         install-tools, then `cargo test ARGS`
+//! cargo book test [ARGS]         install-tools, while building what
+//!                                the tests run; then `cargo test ARGS`
 //! cargo book check CH [--run]    one chapter: includes, anchors, claim
 //!                                markers, links; with --run also its
 //!                                claim tests, code blocks, mdbook test
@@ -44,8 +45,8 @@ use book_tools::exercise_promises::{self, Verdict};
 use book_tools::pinned::{self, MDBOOK};
 use book_tools::project::into_result;
 use book_tools::{
-    Project, actionlint, browser, check, claims, install, links, mdbook_test,
-    outputs, strace,
+    Project, actionlint, browser, builds, check, claims, install, links,
+    mdbook_test, outputs, strace,
 };
 
 fn main() -> ExitCode {
@@ -116,7 +117,17 @@ fn run(args: Vec<String>) -> Result<()> {
         },
         Some("install-tools") => install_tools(&project),
         Some("test") => {
-            install_tools(&project)?;
+            // On a fresh clone the pinned mdBook tools take minutes to
+            // compile: they do while cargo builds what the tests run.
+            let installing = pinned::start_installing(&project)?;
+            install_other_tools(&project)?;
+            builds::make_all(&project, rest)?;
+            let mdbook = installing.finish()?;
+            eprintln!(
+                "mdBook tools ({}): {}",
+                tool_versions(),
+                mdbook.display()
+            );
             let cargo = std::env::var_os("CARGO").unwrap_or("cargo".into());
             let mut test = Command::new(cargo);
             test.current_dir(&project.root).arg("test").args(rest);
@@ -256,6 +267,11 @@ fn build(project: &Project, dest: &std::path::Path) -> Result<()> {
 fn install_tools(project: &Project) -> Result<()> {
     let mdbook = pinned::ensure_installed(project)?;
     eprintln!("mdBook tools ({}): {}", tool_versions(), mdbook.display());
+    install_other_tools(project)
+}
+
+/// Every tool but the pinned mdBook tools.
+fn install_other_tools(project: &Project) -> Result<()> {
     let browser = browser::ensure_installed(project)?;
     eprintln!("Chromium: {}", browser.chromium.display());
     eprintln!("Node.js: {}", browser.node.display());
