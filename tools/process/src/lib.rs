@@ -21,6 +21,7 @@ pub mod network;
 pub mod running;
 pub mod wait;
 
+mod exec_time;
 mod output;
 mod reap;
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::output::Output;
 use crate::output::{self, Collecting};
-use crate::{inspect, reap};
+use crate::{exec_time, inspect, reap};
 
 /// How a program ran.
 #[derive(Debug)]
@@ -91,8 +91,13 @@ impl Running {
             Input::Piped => Stdio::piped(),
         });
         let files = output::prepare(&mut command, output)?;
-        let started = Instant::now();
+        // The program's time starts when it is exec'd, not when its
+        // process is made: see `exec_time`.
+        let exec_time = exec_time::report(&mut command)?;
+        let spawned = Instant::now();
         let mut child = command.spawn()?;
+        drop(command);
+        let started = exec_time.read().unwrap_or(spawned);
         let output = output::collect(&mut child, output, files);
         Ok(Running {
             child,

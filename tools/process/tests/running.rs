@@ -67,6 +67,32 @@ fn cpu_time_is_measured_by_the_kernel() {
     assert!(idle.wall >= Duration::from_millis(300));
 }
 
+/// A program's wall time and limit start when it is exec'd: the time its
+/// process spends being made ready (here a second, as `unshare` can take
+/// on a busy machine) is not its own.
+#[test]
+fn the_time_before_exec_is_not_the_programs() {
+    let mut command = Command::new("sleep");
+    command.arg("0.2");
+    // SAFETY: `nanosleep` is async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let second = libc::timespec { tv_sec: 1, tv_nsec: 0 };
+            libc::nanosleep(&second, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let run = run_measured(command, Duration::from_millis(800)).unwrap();
+    assert!(!run.timed_out, "killed at a limit it kept: {run:?}");
+    assert!(run.status.success(), "{run:?}");
+    assert!(
+        run.wall >= Duration::from_millis(200)
+            && run.wall < Duration::from_millis(800),
+        "{:?}: not the 0.2 s the program itself took",
+        run.wall
+    );
+}
+
 #[test]
 fn a_program_past_its_limit_is_killed() {
     let mut forever = Command::new("sleep");
