@@ -77,7 +77,10 @@ fn the_time_before_exec_is_not_the_programs() {
     // SAFETY: `nanosleep` is async-signal-safe.
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut command, || {
-            let second = libc::timespec { tv_sec: 1, tv_nsec: 0 };
+            let second = libc::timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            };
             libc::nanosleep(&second, std::ptr::null_mut());
             Ok(())
         });
