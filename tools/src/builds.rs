@@ -10,14 +10,18 @@ use anyhow::{Context, Result, bail};
 
 use crate::Project;
 
-/// `cargo build ARGS`, in the project, with the cargo running this.
-fn cargo_build(project: &Project, args: &[&str]) -> Command {
+/// `cargo ARGS`, in the project, with the cargo running this.
+fn cargo(project: &Project, args: &[&str]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
+    command.current_dir(&project.root).args(args);
     command
-        .current_dir(&project.root)
-        .args(["build", "--locked"])
-        .args(args);
+}
+
+/// `cargo build --locked ARGS`.
+fn cargo_build(project: &Project, args: &[&str]) -> Command {
+    let mut command = cargo(project, &["build", "--locked"]);
+    command.args(args);
     command
 }
 
@@ -48,12 +52,8 @@ pub fn make_all(project: &Project, test_args: &[String]) -> Result<()> {
         "Building the listings, the benchmark harness, the preprocessor \
          and the tests ..."
     );
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut tests = Command::new(cargo);
-    tests
-        .current_dir(&project.root)
-        .args(["test", "--no-run"])
-        .args(test_args);
+    let mut tests = cargo(project, &["test", "--no-run"]);
+    tests.args(test_args);
     for (what, mut build) in [
         ("the listings", listings(project)),
         ("the benchmark harness", bench_harness(project)),
