@@ -145,9 +145,9 @@ async function openChapter(chapter, scheme) {
     return session;
 }
 
-// Four pages at a time. Six made the browser's part of a warm run 66 s
-// instead of 84, but the bursts of six pages delayed the programs that
-// other tests time: one that sleeps a second took 3.8 s.
+// Four pages at a time. Six made the browser alone 66 s instead of 84,
+// but a whole warm run no faster: the pages then take the cores the
+// tests beside them need.
 describe('the book', { concurrency: 4 }, () => {
     before(() => assert.ok(chapters.length > 0, 'the sidebar lists no chapter'));
 

@@ -134,16 +134,20 @@ pub fn start_installing(project: &Project) -> Result<Installing> {
 impl Installing {
     /// Waits for the installs; returns the directory holding the tools.
     /// The lock is let go when this returns, installed or not.
+    /// Every install is waited for, also after one has failed.
     pub fn finish(mut self) -> Result<PathBuf> {
+        let mut failed = Vec::new();
         for (tool, install) in &mut self.installs {
             let status = install.wait()?;
             if !status.success() || !tool.is_installed(&self.project) {
-                bail!(
+                failed.push(format!(
                     "cargo install {} {} failed ({status})",
-                    tool.krate,
-                    tool.version
-                );
+                    tool.krate, tool.version
+                ));
             }
+        }
+        if !failed.is_empty() {
+            bail!("{}", failed.join("; "));
         }
         Ok(bin_dir(&self.project))
     }

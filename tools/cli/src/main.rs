@@ -119,10 +119,13 @@ fn run(args: Vec<String>) -> Result<()> {
         Some("test") => {
             // On a fresh clone the pinned mdBook tools take minutes to
             // compile: they do while cargo builds what the tests run.
+            // A failed step still waits for the installs, which would
+            // otherwise go on unseen, and without the lock.
             let installing = pinned::start_installing(&project)?;
-            install_other_tools(&project)?;
-            builds::make_all(&project, rest)?;
+            let ready = install_other_tools(&project)
+                .and_then(|()| builds::make_all(&project, rest));
             let mdbook = installing.finish()?;
+            ready?;
             eprintln!(
                 "mdBook tools ({}): {}",
                 tool_versions(),
