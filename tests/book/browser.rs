@@ -136,6 +136,10 @@ fn browser_run() -> &'static BrowserRun {
                 "GIT_REPOSITORY_URL",
                 project.setting("output.html.git-repository-url").unwrap(),
             );
+        // Before Chromium loads the machine.
+        playground_standin::answer_the_run_buttons_that_measure_the_machine(
+            &html,
+        );
         eprintln!("browser: Chromium starts at {:?}", started.elapsed());
         let node = Running::spawn(node).unwrap();
 

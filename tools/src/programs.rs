@@ -76,6 +76,12 @@ static TURN: RwLock<()> = RwLock::new(());
 pub const SOLO: &[(&str, Duration)] =
     &[("intro-too-many-threads", Duration::from_secs(30))];
 
+/// The programs whose output measures the machine: how long it takes to
+/// start and end a thousand threads. A harness that runs one where other
+/// programs, or a browser, would share the machine runs it [`alone`]
+/// before it starts them.
+pub const MEASURE_THE_MACHINE: &[&str] = &["intro-thousand-threads"];
+
 /// Runs the [`SOLO`] programs, once per test process, and returns their
 /// runs. Nothing is asserted: they are expected to fail.
 fn solo_runs() -> &'static BTreeMap<&'static str, Run> {
@@ -108,10 +114,22 @@ pub fn measure(program: &str, limit: Duration) -> Run {
 }
 
 fn measure_alone(program: &str, limit: Duration) -> Run {
+    alone_now(|| measure_now(program, limit))
+}
+
+/// Runs `work` (which runs a program) alone, as [`measure`] runs one: no
+/// other program of the test run runs meanwhile. For a program whose
+/// output measures the machine it runs on.
+pub fn alone<R>(work: impl FnOnce() -> R) -> R {
+    heavy_work_may_start();
+    alone_now(work)
+}
+
+fn alone_now<R>(work: impl FnOnce() -> R) -> R {
     let _alone = TURN
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    measure_now(program, limit)
+    work()
 }
 
 /// Like [`measure`], but beside other programs that allow company.

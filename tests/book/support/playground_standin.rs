@@ -51,24 +51,9 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
     static ANSWERED: OnceLock<Vec<Answered>> = OnceLock::new();
     ANSWERED.get_or_init(|| {
         programs::heavy_work_may_start();
-        let project = programs::project();
-        let edition = project.edition().unwrap();
-        let mut buttons = Vec::new();
-        for chapter in project.chapters().unwrap() {
-            let page = html.join(chapter.with_extension("html"));
-            // SUMMARY.md makes no page.
-            if !page.is_file() {
-                continue;
-            }
-            for button in run_buttons(&page).unwrap() {
-                let name = format!(
-                    "{} Run button {}",
-                    chapter.display(),
-                    button.index
-                );
-                buttons.push((name, button));
-            }
-        }
+        answer_the_run_buttons_that_measure_the_machine(html);
+        let buttons = run_buttons_of_the_book(html);
+        let edition = programs::project().edition().unwrap();
         let (playground, local) = (shared(), this_machine());
         let answers = programs::side_by_side(&buttons, 6, |(_, button)| {
             let on = if button.runs_locally.is_some() {
@@ -88,4 +73,45 @@ pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
             })
             .collect()
     })
+}
+
+/// Runs the programs of the Run buttons that measure the machine
+/// ([`programs::MEASURE_THE_MACHINE`]) on [`this_machine`], alone, so
+/// that [`answer_every_run_button`] finds their answers made: the browser
+/// calls this before it opens a page. Once per test process.
+pub fn answer_the_run_buttons_that_measure_the_machine(html: &Path) {
+    static ANSWERED: OnceLock<()> = OnceLock::new();
+    ANSWERED.get_or_init(|| {
+        let edition = programs::project().edition().unwrap();
+        let local = this_machine();
+        for (_, button) in run_buttons_of_the_book(html) {
+            let measures = |bin: &String| {
+                programs::MEASURE_THE_MACHINE.contains(&bin.as_str())
+            };
+            if button.runs_locally.as_ref().is_some_and(measures) {
+                // Compiled first: only the run is alone.
+                let _ = local.compile(&button.code, &edition);
+                programs::alone(|| local.evaluate(&button.code, &edition));
+            }
+        }
+    });
+}
+
+/// Every Run button on the built book's chapter pages (in `html`), named
+/// by chapter and number: `part3-io.md Run button 4`.
+fn run_buttons_of_the_book(html: &Path) -> Vec<(String, RunButton)> {
+    let mut buttons = Vec::new();
+    for chapter in programs::project().chapters().unwrap() {
+        let page = html.join(chapter.with_extension("html"));
+        // SUMMARY.md makes no page.
+        if !page.is_file() {
+            continue;
+        }
+        for button in run_buttons(&page).unwrap() {
+            let name =
+                format!("{} Run button {}", chapter.display(), button.index);
+            buttons.push((name, button));
+        }
+    }
+    buttons
 }

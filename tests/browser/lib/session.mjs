@@ -9,6 +9,14 @@ import { chromium } from 'playwright-core';
 
 const PLAYGROUND = 'https://play.rust-lang.org';
 
+/**
+ * How long loading a page, and then mdBook's deciding its Run buttons,
+ * may take: each block's whole program is highlighted as the page loads,
+ * which for Part One is over a second of the page's own thread on an idle
+ * machine, and was seen to pass 20 s on a loaded one.
+ */
+const PAGE_LOAD_TIMEOUT = 60_000;
+
 /** Chromium as the toolchain notes say it runs here, headless. */
 export function launch(executablePath) {
     // Playwright gives every launch a fresh, temporary profile.
@@ -46,6 +54,7 @@ export async function openPage(browser, { bookUrl, playgroundUrl, localRunUrl, p
         viewport: { width: 1280, height: 900 },
     });
     context.setDefaultTimeout(timeout);
+    context.setDefaultNavigationTimeout(PAGE_LOAD_TIMEOUT);
     const book = new URL(bookUrl).origin;
     const session = {
         problems: [],
@@ -120,5 +129,6 @@ export async function openPage(browser, { bookUrl, playgroundUrl, localRunUrl, p
 export async function runButtonsDecided(page) {
     await page.waitForFunction(() => Array
         .from(document.querySelectorAll('pre.playground .play-button'))
-        .every(button => !button.hidden || button.classList.contains('hidden')));
+        .every(button => !button.hidden || button.classList.contains('hidden')),
+    null, { timeout: PAGE_LOAD_TIMEOUT });
 }
