@@ -107,6 +107,8 @@ fn browser_run() -> &'static BrowserRun {
         let _ = fs::remove_file(&results);
         let answered = scratch.join("browser-run-buttons-answered");
         let _ = fs::remove_file(&answered);
+        let _ = fs::remove_dir_all(&answered);
+        fs::create_dir_all(&answered).unwrap();
 
         // What the pages must show and send for each listing: every
         // program assembled with its library modules, as the build does.
@@ -145,16 +147,22 @@ fn browser_run() -> &'static BrowserRun {
 
         // A Run button waits six seconds for its answer: every program the
         // pages will post runs while Chromium opens the pages, and the
-        // browser presses no Run button before the file `answered` says
-        // that the stand-in has each run to answer with.
-        let waited = playground_standin::answer_every_run_button(&html)
-            .iter()
-            .filter_map(|answered| {
-                let listing = answered.button.listing.clone()?;
-                Some((listing, answered.answer.waited_for_a_core))
-            })
-            .collect();
-        fs::write(&answered, "").unwrap();
+        // browser presses no Run button of a chapter before a file named
+        // after it in `answered` says that the stand-in has each of its
+        // runs to answer with.
+        let tell = |chapter: &str| {
+            let file = answered.join(chapter);
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, "").unwrap();
+        };
+        let waited =
+            playground_standin::answer_every_run_button_telling(&html, tell)
+                .iter()
+                .filter_map(|answered| {
+                    let listing = answered.button.listing.clone()?;
+                    Some((listing, answered.answer.waited_for_a_core))
+                })
+                .collect();
         eprintln!("browser: Run buttons answered at {:?}", started.elapsed());
 
         let node = node.finish(BROWSER_LIMIT).unwrap();

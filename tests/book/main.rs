@@ -65,6 +65,9 @@ fn prepare_the_process() {
         // A new run: what an earlier one could not check is forgotten.
         book_tools::programs::forget_claims_not_checked();
     }
+    if !blocks && runs_every_test(&arguments) {
+        book_tools::programs::start_early(&TEN_SECOND_SLEEPERS);
+    }
     if !blocks && std::env::var_os("RUST_TEST_THREADS").is_none() {
         // Most tests spend their time waiting for a program, a server or
         // the browser: more of them than cores run side by side. (Nine
@@ -75,6 +78,46 @@ fn prepare_the_process() {
     }
 }
 
+/// The programs that sleep for ten seconds, beside others. A run of every
+/// test starts them as soon as heavy work may start: the tests that ask
+/// for one of them are a chapter's, which start together, in the order of
+/// their names, and would otherwise hold every test thread for the ten
+/// seconds.
+const TEN_SECOND_SLEEPERS: [&str; 4] = [
+    "intro-blocking-sleep",
+    "intro-serial-await",
+    "part1-join-blocking",
+    "part3-one-server-thread",
+];
+
+/// Whether the harness's arguments (`/proc/self/cmdline`, NUL-separated)
+/// ask for every test: nothing but options that change only how it
+/// reports (`cargo test -- --nocapture`).
+fn runs_every_test(cmdline: &[u8]) -> bool {
+    const REPORTING: [&str; 6] = [
+        "--nocapture",
+        "--no-capture",
+        "--show-output",
+        "--quiet",
+        "-q",
+        "--color=never",
+    ];
+    cmdline
+        .split(|&byte| byte == 0)
+        .skip(1)
+        .filter(|arg| !arg.is_empty())
+        .all(|arg| REPORTING.iter().any(|option| option.as_bytes() == arg))
+}
+
 /// How many tests run at once, unless `--test-threads` or
 /// `RUST_TEST_THREADS` says otherwise.
 const TEST_THREADS: &str = "6";
+
+#[test]
+fn only_a_run_without_filters_or_choices_runs_every_test() {
+    assert!(runs_every_test(b"/target/debug/deps/book-0123\0"));
+    assert!(runs_every_test(b"book\0--nocapture\0"));
+    assert!(!runs_every_test(b"book\0part2_tasks::\0"));
+    assert!(!runs_every_test(b"book\0--skip\0browser::\0"));
+    assert!(!runs_every_test(b"book\0--ignored\0"));
+}

@@ -6,8 +6,10 @@
 //   LOCAL_RUN_URL              the local Playground the pages run the
 //                              programs the Playground cannot run on, as
 //                              `cargo book serve` offers it
-//   RUN_BUTTONS_ANSWERED       a file that appears once the stand-in has
-//                              run every program a Run button posts
+//   RUN_BUTTONS_ANSWERED       a directory where a file named after each
+//                              chapter (part3-io) appears once the
+//                              stand-in has run every program its Run
+//                              buttons post
 //   PROJECT_ROOT               the repository, for the chapters' sources
 //   PROGRAMS_DIR               every listing as the page must carry it:
 //                              programs assembled with their library
@@ -305,7 +307,7 @@ async function checkLinks({ page, problems }, chapter, blocks) {
  * side, with the output the page shows for it.
  */
 async function checkPrograms(session, chapter, blocks) {
-    await runButtonsAnswered();
+    await runButtonsAnswered(chapter);
     for (const run of await runAll(session, blocks.filter(block => block.runs))) {
         session.problems.push(...checkRun(run));
         const { file, promised } = run.block.figure ?? {};
@@ -322,12 +324,12 @@ async function checkPrograms(session, chapter, blocks) {
 }
 
 /**
- * Waits until the stand-in can answer every Run button at once: it runs
- * them all while the pages open, and a page gives up on an answer after
- * six seconds.
+ * Waits until the stand-in can answer every Run button of `chapter` at
+ * once: it runs them all, chapter by chapter, while the pages open, and a
+ * page gives up on an answer after six seconds.
  */
-async function runButtonsAnswered() {
-    while (!existsSync(answered)) {
+async function runButtonsAnswered(chapter) {
+    while (!existsSync(join(answered, chapter))) {
         await sleep(100);
     }
 }

@@ -14,7 +14,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::{Mutex, Once, OnceLock, RwLock};
 use std::thread;
 use std::time::Duration;
 
@@ -101,9 +101,29 @@ pub fn solo_run(program: &str) -> &'static Run {
 }
 
 /// Waits until the [`SOLO`] programs have run: called by each harness
-/// that loads the machine before it starts.
+/// that loads the machine before it starts. The first call then starts
+/// the programs named by [`start_early`], if any.
 pub fn heavy_work_may_start() {
     solo_runs();
+    static STARTED: Once = Once::new();
+    if let Some(&programs) = START_EARLY.get() {
+        STARTED.call_once(|| {
+            thread::spawn(|| run_all_beside_others(programs));
+        });
+    }
+}
+
+static START_EARLY: OnceLock<&'static [&'static str]> = OnceLock::new();
+
+/// Has the first call of [`heavy_work_may_start`] start `programs` in the
+/// background, all at once, beside others, as [`run_beside_others`] runs
+/// them: for a test process that runs every test, and programs that sleep
+/// so long that the tests asking for them would otherwise hold every test
+/// thread while they wait. (A failure shows where a test asks for the run.)
+pub fn start_early(programs: &'static [&'static str]) {
+    START_EARLY
+        .set(programs)
+        .expect("start_early is called once");
 }
 
 /// Runs `program` alone, in a network of its own, killing it after

@@ -9,8 +9,9 @@
 //! cache the starters and `cargo book check-exercise` share, so a second
 //! test run compiles nothing.
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use book_playground::{Evaluation, Limits, Playground};
 use book_tools::playground::{RunButton, run_buttons};
@@ -48,31 +49,68 @@ pub struct Answered {
 /// programs mostly sleep). Once per test process: the browser's pages then
 /// get these answers at once.
 pub fn answer_every_run_button(html: &Path) -> &'static [Answered] {
+    answer_every_run_button_telling(html, |_| {})
+}
+
+/// [`answer_every_run_button`], calling `answered` with each chapter
+/// (`part3-io`) as soon as all its Run buttons have their answers: the
+/// buttons are answered in the book's order, and the browser presses a
+/// chapter's as soon as it may. If another caller is answering them
+/// already, `answered` hears of every chapter once that caller is done.
+pub fn answer_every_run_button_telling(
+    html: &Path,
+    answered: impl Fn(&str) + Sync,
+) -> &'static [Answered] {
     static ANSWERED: OnceLock<Vec<Answered>> = OnceLock::new();
-    ANSWERED.get_or_init(|| {
+    let mut told = false;
+    let all = ANSWERED.get_or_init(|| {
+        told = true;
         programs::heavy_work_may_start();
         answer_the_run_buttons_that_measure_the_machine(html);
         let buttons = run_buttons_of_the_book(html);
+        // How many Run buttons of each chapter are still to answer.
+        let mut to_answer: BTreeMap<String, usize> = chapters_with_pages(html)
+            .into_iter()
+            .map(|c| (c, 0))
+            .collect();
+        for button in &buttons {
+            *to_answer.get_mut(&button.chapter).unwrap() += 1;
+        }
+        for (chapter, _) in to_answer.iter().filter(|&(_, &n)| n == 0) {
+            answered(chapter);
+        }
+        let to_answer = Mutex::new(to_answer);
         let edition = programs::project().edition().unwrap();
         let (playground, local) = (shared(), this_machine());
-        let answers = programs::side_by_side(&buttons, 6, |(_, button)| {
-            let on = if button.runs_locally.is_some() {
+        let answers = programs::side_by_side(&buttons, 6, |button| {
+            let on = if button.button.runs_locally.is_some() {
                 &local
             } else {
                 &playground
             };
-            on.evaluate(&button.code, &edition)
+            let answer = on.evaluate(&button.button.code, &edition);
+            let mut to_answer = to_answer.lock().unwrap();
+            let left = to_answer.get_mut(&button.chapter).unwrap();
+            *left -= 1;
+            if *left == 0 {
+                answered(&button.chapter);
+            }
+            answer
         });
         buttons
             .into_iter()
             .zip(answers)
-            .map(|((name, button), answer)| Answered {
-                name,
-                button,
+            .map(|(button, answer)| Answered {
+                name: button.name,
+                button: button.button,
                 answer,
             })
             .collect()
-    })
+    });
+    if !told {
+        chapters_with_pages(html).iter().for_each(|c| answered(c));
+    }
+    all
 }
 
 /// Runs the programs of the Run buttons that measure the machine
@@ -84,7 +122,7 @@ pub fn answer_the_run_buttons_that_measure_the_machine(html: &Path) {
     ANSWERED.get_or_init(|| {
         let edition = programs::project().edition().unwrap();
         let local = this_machine();
-        for (_, button) in run_buttons_of_the_book(html) {
+        for ChapterButton { button, .. } in run_buttons_of_the_book(html) {
             let measures = |bin: &String| {
                 programs::MEASURE_THE_MACHINE.contains(&bin.as_str())
             };
@@ -97,20 +135,37 @@ pub fn answer_the_run_buttons_that_measure_the_machine(html: &Path) {
     });
 }
 
-/// Every Run button on the built book's chapter pages (in `html`), named
-/// by chapter and number: `part3-io.md Run button 4`.
-fn run_buttons_of_the_book(html: &Path) -> Vec<(String, RunButton)> {
+/// A Run button of the built book, with its chapter and its name.
+struct ChapterButton {
+    /// The chapter's page without `.html`: `part3-io`.
+    chapter: String,
+    /// `part3-io.md Run button 4`.
+    name: String,
+    button: RunButton,
+}
+
+/// The chapters that have a page in `html` (SUMMARY.md makes none), as
+/// their pages are named without `.html`: `part3-io`.
+fn chapters_with_pages(html: &Path) -> Vec<String> {
+    let chapters = programs::project().chapters().unwrap().into_iter();
+    chapters
+        .filter(|chapter| html.join(chapter.with_extension("html")).is_file())
+        .map(|chapter| chapter.with_extension("").display().to_string())
+        .collect()
+}
+
+/// Every Run button on the built book's chapter pages (in `html`), in the
+/// book's order.
+fn run_buttons_of_the_book(html: &Path) -> Vec<ChapterButton> {
     let mut buttons = Vec::new();
-    for chapter in programs::project().chapters().unwrap() {
-        let page = html.join(chapter.with_extension("html"));
-        // SUMMARY.md makes no page.
-        if !page.is_file() {
-            continue;
-        }
+    for chapter in chapters_with_pages(html) {
+        let page = html.join(format!("{chapter}.html"));
         for button in run_buttons(&page).unwrap() {
-            let name =
-                format!("{} Run button {}", chapter.display(), button.index);
-            buttons.push((name, button));
+            buttons.push(ChapterButton {
+                name: format!("{chapter}.md Run button {}", button.index),
+                chapter: chapter.clone(),
+                button,
+            });
         }
     }
     buttons
