@@ -114,7 +114,7 @@ pub fn answer_every_run_button_telling(
 }
 
 /// Runs the programs of the Run buttons that measure the machine
-/// ([`programs::MEASURE_THE_MACHINE`]) on [`this_machine`], alone, so
+/// ([`programs::SOLO`]) on [`this_machine`], alone, so
 /// that [`answer_every_run_button`] finds their answers made: the browser
 /// calls this before it opens a page. Once per test process.
 pub fn answer_the_run_buttons_that_measure_the_machine(html: &Path) {
@@ -124,7 +124,7 @@ pub fn answer_the_run_buttons_that_measure_the_machine(html: &Path) {
         let local = this_machine();
         for ChapterButton { button, .. } in run_buttons_of_the_book(html) {
             let measures = |bin: &String| {
-                programs::MEASURE_THE_MACHINE.contains(&bin.as_str())
+                programs::SOLO.iter().any(|&(solo, _)| solo == bin)
             };
             if button.runs_locally.as_ref().is_some_and(measures) {
                 // Compiled first: only the run is alone.
