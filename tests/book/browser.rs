@@ -46,6 +46,12 @@ use promised_output::promise_for;
 /// pages open while every Run button's program is compiled).
 const BROWSER_LIMIT: Duration = Duration::from_secs(480);
 
+/// The program every Edit button is tried with (`EDITED_PROGRAM` to the
+/// browser), and what it prints.
+const EDITED_PROGRAM: &str =
+    "fn main() {\n    println!(\"edited in the browser\");\n}\n";
+const EDITED_OUTPUT: &str = "edited in the browser";
+
 /// The browser's run over the whole book: Node's report, and what it saw.
 struct BrowserRun {
     node: Run,
@@ -133,6 +139,8 @@ fn browser_run() -> &'static BrowserRun {
                 scratch.parent().unwrap().join("axe-clean-pages.json"),
             )
             .env("BOOK_EDITION", &edition)
+            .env("EDITED_PROGRAM", EDITED_PROGRAM)
+            .env("EDITED_OUTPUT", EDITED_OUTPUT)
             .env("PLAYGROUND_URL_BUDGET", PLAYGROUND_URL_BUDGET.to_string())
             .env(
                 "GIT_REPOSITORY_URL",
@@ -142,6 +150,12 @@ fn browser_run() -> &'static BrowserRun {
         playground_standin::answer_the_run_buttons_that_measure_the_machine(
             &html,
         );
+        // A page gives a Run button six seconds; the edited program is the
+        // one the pages post that no Run button does, and the first page
+        // to press Edit must not wait for it to compile on a busy machine.
+        let edited =
+            playground_standin::shared().evaluate(EDITED_PROGRAM, &edition);
+        assert_eq!(edited.result.trim_end(), EDITED_OUTPUT, "{edited:?}");
         eprintln!("browser: Chromium starts at {:?}", started.elapsed());
         let node = Running::spawn(node).unwrap();
 

@@ -19,6 +19,10 @@
 //   BOOK_WHOLE_PAGE_SCREENSHOTS  if set, pages are photographed whole
 //   RESULTS_FILE               where the programs' outputs go, as JSON,
 //                              for the Rust side to compare
+//   EDITED_PROGRAM, EDITED_OUTPUT
+//                              the program every Edit button is tried
+//                              with (the stand-in has run it already), and
+//                              what it prints
 //   BOOK_EDITION, PLAYGROUND_URL_BUDGET, GIT_REPOSITORY_URL
 //                              what book.toml and the build promise
 //   ACCESSIBILITY_CACHE        which pages axe-core found clean, kept
@@ -58,8 +62,8 @@ const answered = env('RUN_BUTTONS_ANSWERED');
 const wholePages = Boolean(process.env.BOOK_WHOLE_PAGE_SCREENSHOTS);
 
 /** A program every Edit button is tried with, and what it prints. */
-const EDITED = 'fn main() {\n    println!("edited in the browser");\n}\n';
-const EDITED_OUTPUT = 'edited in the browser';
+const EDITED = env('EDITED_PROGRAM');
+const EDITED_OUTPUT = env('EDITED_OUTPUT');
 
 /**
  * How long print.html may take to load and settle: on a loaded machine,
