@@ -112,6 +112,7 @@ fn browser_run() -> &'static BrowserRun {
         let results = scratch.join("browser-results.json");
         let _ = fs::remove_file(&results);
         let answered = scratch.join("browser-run-buttons-answered");
+        // A file in an older target directory, a directory now.
         let _ = fs::remove_file(&answered);
         let _ = fs::remove_dir_all(&answered);
         fs::create_dir_all(&answered).unwrap();

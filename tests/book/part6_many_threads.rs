@@ -37,9 +37,9 @@ fn sample_output(name: &str) -> String {
 
 /// A run of `program`, and the cores its threads asked for: time on a
 /// core plus time ready but waiting for one, summed over its threads, as
-/// a fraction of the wall time it reports. The threads' accounts are read every few
-/// milliseconds while it runs; the last few milliseconds before it exits
-/// are missed, which only lowers the figure.
+/// a fraction of the wall time it reports. The threads' accounts are
+/// read every few milliseconds while it runs; the last few milliseconds
+/// before it exits are missed, which only lowers the figure.
 fn run_with_thread_demand(program: &str) -> (Run, f64) {
     let command = Command::new(programs::built().program(program));
     let running = Running::spawn(command).unwrap();

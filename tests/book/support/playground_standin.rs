@@ -122,10 +122,9 @@ pub fn answer_the_run_buttons_that_measure_the_machine(html: &Path) {
     ANSWERED.get_or_init(|| {
         let edition = programs::project().edition().unwrap();
         let local = this_machine();
+        let measures =
+            |bin: &String| programs::SOLO.iter().any(|&(solo, _)| solo == bin);
         for ChapterButton { button, .. } in run_buttons_of_the_book(html) {
-            let measures = |bin: &String| {
-                programs::SOLO.iter().any(|&(solo, _)| solo == bin)
-            };
             if button.runs_locally.as_ref().is_some_and(measures) {
                 // Compiled first: only the run is alone.
                 let _ = local.compile(&button.code, &edition);

@@ -11,9 +11,9 @@ const PLAYGROUND = 'https://play.rust-lang.org';
 
 /**
  * How long loading a page, and then mdBook's deciding its Run buttons,
- * may take: each block's whole program is highlighted as the page loads,
- * which for Part One is over a second of the page's own thread on an idle
- * machine, and was seen to pass 20 s on a loaded one.
+ * may take: each block's whole program is highlighted as the page loads.
+ * Part One took 4 s to open beside three other pages on a warm run here,
+ * and over 20 s on a loaded CI machine.
  */
 const PAGE_LOAD_TIMEOUT = 60_000;
 

@@ -124,8 +124,13 @@ fn run(args: Vec<String>) -> Result<()> {
             let installing = pinned::start_installing(&project)?;
             let ready = install_other_tools(&project)
                 .and_then(|()| builds::make_all(&project, rest));
-            let mdbook = installing.finish()?;
-            ready?;
+            let mdbook = match (ready, installing.finish()) {
+                (Ok(()), installed) => installed?,
+                (Err(failed), Ok(_)) => return Err(failed),
+                (Err(failed), Err(install)) => {
+                    bail!("{failed:#}\nand also: {install:#}")
+                }
+            };
             eprintln!(
                 "mdBook tools ({}): {}",
                 tool_versions(),
