@@ -609,7 +609,7 @@ pub mod part2_tasks {
     /// The fewest polls the flag executor can make, however late its loop:
     /// every job is polled in the first two turns and in the one that
     /// finishes it.
-    pub const FLAG_POLLS_AT_LEAST: usize = 30;
+    const FLAG_POLLS_AT_LEAST: usize = 30;
 
     /// How far apart the jobs' timers fall due.
     const TIMER_GAP: std::time::Duration =
